@@ -1,0 +1,4 @@
+//! Argo CD's contracts: the CMP server and the Lua health VM.
+
+pub mod cmp;
+pub mod lua;

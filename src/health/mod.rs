@@ -1,0 +1,3 @@
+//! The health library: evaluating health scripts as Argo CD does, and generating our library.
+
+pub mod cli;

@@ -1,0 +1,12 @@
+//! argocd-karmada-plugin: an Argo CD config management plugin, a Lua health library and a local
+//! harness that make Argo CD and Karmada work as one multi-cluster GitOps system.
+
+pub mod argo;
+pub mod cli;
+pub mod diag;
+pub mod exec;
+pub mod generated;
+pub mod health;
+pub mod karmada;
+pub mod render;
+pub mod yaml;

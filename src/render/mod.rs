@@ -1,0 +1,60 @@
+//! Rendering an app for Argo CD: sources -> base objects -> Karmada policies -> one YAML stream.
+
+pub mod cli;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::karmada;
+
+/// Everything `generate` knows about the app it renders.
+#[derive(Debug, Clone)]
+pub struct AppContext {
+    /// `ARGOCD_APP_NAME`, or the app directory's name.
+    pub app_name: String,
+    /// The destination namespace (`ARGOCD_APP_NAMESPACE`), given to namespaced objects without one.
+    pub namespace: String,
+    /// The app directory (absolute).
+    pub app_dir: PathBuf,
+    /// How the app directory is named in messages (as the user gave it, e.g. `examples/guestbook`).
+    pub display_dir: String,
+    /// Effective plugin parameters (parameter > `ARGOCD_ENV_X` > `X`).
+    pub params: Params,
+    /// `KUBE_VERSION`, e.g. `1.29.3`.
+    pub kube_version: Option<String>,
+    /// `KUBE_API_VERSIONS`, split on commas.
+    pub api_versions: Vec<String>,
+}
+
+impl AppContext {
+    /// The display path of a file in the app directory, e.g. `examples/guestbook/karmada.yaml`.
+    pub fn display(&self, rel: &str) -> String {
+        if self.display_dir.is_empty() || self.display_dir == "." {
+            rel.to_string()
+        } else {
+            format!("{}/{}", self.display_dir.trim_end_matches('/'), rel)
+        }
+    }
+}
+
+/// Plugin parameters that change placement; `None` = not set, keep `karmada.yaml`'s value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    pub clusters: Option<Vec<String>>,
+    pub exclude_clusters: Option<Vec<String>>,
+    pub replicas_mode: Option<String>,
+    pub weights: Option<BTreeMap<String, String>>,
+}
+
+/// Renders the app and its policies as the YAML stream Argo CD reads.
+pub fn generate(ctx: &AppContext) -> Result<String> {
+    let placement = karmada::placement::Placement::load(ctx)?;
+    let mut objects = source::render(ctx, placement.source.as_ref())?;
+    let policies = karmada::policy::build(ctx, &placement, &mut objects, &|dir| {
+        source::kustomize_build(ctx, dir)
+    })?;
+    crate::yaml::to_stream(objects.iter().chain(&policies))
+}
