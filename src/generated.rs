@@ -34,7 +34,9 @@ pub struct Artifact {
 
 /// Every generated artifact of the project.
 pub fn artifacts() -> Vec<Artifact> {
-    vec![]
+    let mut all = vec![];
+    all.extend(crate::health::r#gen::artifacts());
+    all
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode> {
