@@ -94,13 +94,19 @@ function M.summary(ok, total, label, notes, bad)
     parts[#parts + 1] = note
     length = length + 2 + #note
   end
+  for i, e in ipairs(bad) do
+    e.order = i
+  end
   table.sort(bad, function(a, b)
     local ra = M.RANK[a.status]
     local rb = M.RANK[b.status]
     if ra ~= rb then
       return ra > rb
     end
-    return a.name < b.name
+    if a.name ~= b.name then
+      return a.name < b.name
+    end
+    return a.order < b.order
   end)
   local named = 0
   for _, e in ipairs(bad) do
