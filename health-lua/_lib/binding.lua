@@ -25,14 +25,14 @@ local function member(item, check, replicas)
   end
   if common.tab(item.status) == nil then
     if item.health == "Healthy" then
-      return common.verdict("Healthy", nil)
+      return common.HEALTHY
     end
     if item.health == "Unhealthy" then
       return common.verdict("Degraded", "unhealthy")
     end
     return common.verdict("Progressing", "status not collected yet")
   end
-  return kinds.judge(check, item.status, { replicas = replicas, health = item.health })
+  return kinds.judge(check, item.status, replicas, item.health)
 end
 
 function M.health(obj)

@@ -92,6 +92,9 @@ function M.worse(a, b)
   return b
 end
 
+-- The verdict of a healthy member (shared: its detail is never shown, so none is built).
+M.HEALTHY = { status = "Healthy" }
+
 -- One verdict: a health code and a short detail ("1/3 available"), detail may be nil.
 function M.verdict(status, detail)
   return { status = status, detail = detail }
@@ -108,7 +111,7 @@ end
 -- Karmada's coarse per-member `health` (Healthy | Unhealthy | Unknown) as an Argo CD verdict.
 function M.from_karmada_health(health)
   if health == "Healthy" then
-    return M.verdict("Healthy", nil)
+    return M.HEALTHY
   end
   if health == "Unhealthy" then
     return M.verdict("Degraded", "unhealthy")

@@ -36,14 +36,15 @@ function M.lookup(api_version, kind)
   return BY_TYPE[api_version .. "/" .. kind]
 end
 
--- Judges one member's reflected status. `check` may be nil (unknown kind); `ctx.health` is
--- Karmada's coarse verdict, used when there is no status to judge or no check for the kind.
-function M.judge(check, status, ctx)
+-- Judges one member's reflected status with the replicas Karmada assigned to it (nil when the
+-- kind has none). `check` may be nil (unknown kind); `health` is Karmada's coarse verdict, used
+-- when there is no status to judge or no check for the kind.
+function M.judge(check, status, replicas, health)
   local s = common.tab(status)
   if check == nil or s == nil then
-    return common.from_karmada_health(ctx.health)
+    return common.from_karmada_health(health)
   end
-  return check.judge(s, ctx)
+  return check.judge(s, replicas)
 end
 
 return M

@@ -9,7 +9,7 @@ M.types = { "argoproj.io/v1alpha1/Rollout" }
 
 local PHASES = { Healthy = "Healthy", Progressing = "Progressing", Degraded = "Degraded", Paused = "Suspended" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local phase = status.phase
   if phase ~= nil then
     local code = nil
@@ -35,7 +35,7 @@ function M.judge(status, ctx)
   if status.currentPodHash == nil then
     return common.verdict("Progressing", "status not reconciled yet")
   end
-  local desired = common.num(ctx.replicas)
+  local desired = common.num(replicas)
   local updated = common.num(status.updatedReplicas) or 0
   local available = common.num(status.availableReplicas) or 0
   if desired ~= nil and updated < desired then
@@ -44,7 +44,7 @@ function M.judge(status, ctx)
   if available < updated then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(updated) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. " available")
+  return common.HEALTHY
 end
 
 return M

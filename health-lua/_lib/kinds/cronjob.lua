@@ -6,24 +6,24 @@ local M = {}
 
 M.types = { "batch/v1/CronJob", "batch/v1beta1/CronJob" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local scheduled = common.str(status.lastScheduleTime)
   if scheduled == nil then
-    return common.verdict("Healthy", "not scheduled yet")
+    return common.HEALTHY
   end
   local succeeded = common.str(status.lastSuccessfulTime)
   if succeeded == nil then
-    return common.verdict("Healthy", "never completed successfully yet")
+    return common.HEALTHY
   end
   local active = common.tab(status.active)
   if active ~= nil and #active > 0 then
-    return common.verdict("Healthy", "job running")
+    return common.HEALTHY
   end
   -- RFC 3339 timestamps in UTC compare correctly as strings.
   if succeeded < scheduled then
     return common.verdict("Degraded", "last run failed (scheduled " .. scheduled .. ", last success " .. succeeded .. ")")
   end
-  return common.verdict("Healthy", "last run succeeded")
+  return common.HEALTHY
 end
 
 return M

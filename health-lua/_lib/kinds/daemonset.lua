@@ -7,7 +7,7 @@ local M = {}
 
 M.types = { "apps/v1/DaemonSet", "apps/v1beta2/DaemonSet", "extensions/v1beta1/DaemonSet" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -23,7 +23,7 @@ function M.judge(status, ctx)
   if available < desired then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(desired) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. "/" .. common.n(desired) .. " available")
+  return common.HEALTHY
 end
 
 return M

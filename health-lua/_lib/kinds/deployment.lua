@@ -9,7 +9,7 @@ local M = {}
 
 M.types = { "apps/v1/Deployment", "apps/v1beta2/Deployment", "apps/v1beta1/Deployment", "extensions/v1beta1/Deployment" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -20,7 +20,7 @@ function M.judge(status, ctx)
   if progressing ~= nil and progressing.reason == "ProgressDeadlineExceeded" then
     return common.verdict("Degraded", "progress deadline exceeded")
   end
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local replicas = num(status.replicas) or 0
   local updated = num(status.updatedReplicas) or 0
   local available = num(status.availableReplicas) or 0
@@ -33,7 +33,7 @@ function M.judge(status, ctx)
   if available < updated then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(updated) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. "/" .. common.n(updated) .. " available")
+  return common.HEALTHY
 end
 
 return M

@@ -36,14 +36,14 @@ function M.flux(status, needed, extra_success)
     return common.verdict("Progressing", common.with("reconciling", reason))
   end
   if succeeded == needed then
-    return common.verdict("Healthy", common.text(reason))
+    return common.HEALTHY
   end
   return common.verdict("Degraded", common.with("not ready", reason))
 end
 
 local RELEASED = { Released = true, TestSuccess = true }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   return M.flux(status, 2, RELEASED)
 end
 

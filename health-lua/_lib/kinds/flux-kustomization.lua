@@ -8,7 +8,7 @@ M.types = { "kustomize.toolkit.fluxcd.io/v1/Kustomization", "kustomize.toolkit.f
 
 local NONE = {}
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   return helmrelease.flux(status, 1, NONE)
 end
 

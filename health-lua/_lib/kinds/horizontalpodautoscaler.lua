@@ -45,7 +45,7 @@ function M.by_conditions(conditions)
   return common.verdict("Progressing", "waiting to autoscale")
 end
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local verdict = M.by_conditions(status.conditions)
   if verdict ~= nil then
     return verdict
@@ -58,7 +58,7 @@ function M.judge(status, ctx)
   if current ~= desired then
     return common.verdict("Progressing", "scaling " .. common.n(current) .. " -> " .. common.n(desired) .. " replicas")
   end
-  return common.verdict("Healthy", common.n(current) .. " replicas")
+  return common.HEALTHY
 end
 
 return M

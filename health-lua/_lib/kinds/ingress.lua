@@ -6,10 +6,10 @@ local M = {}
 
 M.types = { "networking.k8s.io/v1/Ingress", "networking.k8s.io/v1beta1/Ingress", "extensions/v1beta1/Ingress" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local ingress = common.tab(common.get(status.loadBalancer, "ingress"))
   if ingress ~= nil and #ingress > 0 then
-    return common.verdict("Healthy", "load balancer ready")
+    return common.HEALTHY
   end
   return common.verdict("Progressing", "waiting for load balancer")
 end

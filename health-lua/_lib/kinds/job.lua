@@ -6,7 +6,7 @@ local M = {}
 
 M.types = { "batch/v1/Job" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local failed = false
   local complete = false
   local suspended = false
@@ -37,7 +37,7 @@ function M.judge(status, ctx)
   if suspended then
     return common.verdict("Suspended", "job suspended")
   end
-  return common.verdict("Healthy", "complete: " .. counts)
+  return common.HEALTHY
 end
 
 return M

@@ -9,7 +9,7 @@ local M = {}
 
 M.types = { "apps.kruise.io/v1alpha1/CloneSet", "apps.kruise.io/v1beta1/CloneSet" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -17,7 +17,7 @@ function M.judge(status, ctx)
     return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local replicas = num(status.replicas) or 0
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   if desired == nil then
     desired = replicas
   end
@@ -28,7 +28,7 @@ function M.judge(status, ctx)
   if ready < desired or replicas > desired then
     return common.verdict("Progressing", common.n(ready) .. "/" .. common.n(desired) .. " updated and ready")
   end
-  return common.verdict("Healthy", common.n(ready) .. "/" .. common.n(desired) .. " updated and ready")
+  return common.HEALTHY
 end
 
 return M

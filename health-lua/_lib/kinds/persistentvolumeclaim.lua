@@ -5,10 +5,10 @@ local M = {}
 
 M.types = { "v1/PersistentVolumeClaim" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local phase = status.phase
   if phase == "Bound" then
-    return common.verdict("Healthy", "bound")
+    return common.HEALTHY
   end
   if phase == "Pending" then
     return common.verdict("Progressing", "pending")

@@ -50,7 +50,7 @@ local function fail_message(ctr)
   return nil
 end
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local containers = common.list(status.containerStatuses)
   local waiting = {}
   for _, ctr in ipairs(containers) do
@@ -68,7 +68,7 @@ function M.judge(status, ctx)
     return common.verdict("Progressing", common.with("pending", message))
   end
   if phase == "Succeeded" then
-    return common.verdict("Healthy", common.with("succeeded", message))
+    return common.HEALTHY
   end
   if phase == "Failed" then
     if message ~= nil then
@@ -91,7 +91,7 @@ function M.judge(status, ctx)
   if phase == "Running" then
     local ready = common.condition(status.conditions, "Ready")
     if ready ~= nil and ready.status == "True" then
-      return common.verdict("Healthy", common.with("running", message))
+      return common.HEALTHY
     end
     for _, ctr in ipairs(containers) do
       if common.tab(common.get(common.get(ctr, "lastState"), "terminated")) ~= nil then

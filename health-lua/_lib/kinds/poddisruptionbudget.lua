@@ -7,14 +7,13 @@ local M = {}
 
 M.types = { "policy/v1/PodDisruptionBudget", "policy/v1beta1/PodDisruptionBudget" }
 
-function M.judge(status, ctx)
-  local detail = common.n(status.currentHealthy) .. "/" .. common.n(status.desiredHealthy) .. " healthy pods"
+function M.judge(status, replicas)
   for _, c in ipairs(common.list(status.conditions)) do
     if type(c) == "table" and c.status == "False" and c.reason ~= "InsufficientPods" then
       return common.verdict("Degraded", common.with("disruption budget", common.text(c.reason)))
     end
   end
-  return common.verdict("Healthy", detail)
+  return common.HEALTHY
 end
 
 return M

@@ -7,7 +7,7 @@ local M = {}
 
 M.types = { "apps/v1/ReplicaSet", "apps/v1beta2/ReplicaSet", "extensions/v1beta1/ReplicaSet" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -18,12 +18,12 @@ function M.judge(status, ctx)
   if failure ~= nil and failure.status == "True" then
     return common.verdict("Degraded", common.with("replica failure", common.str(failure.message)))
   end
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local available = num(status.availableReplicas) or 0
   if desired ~= nil and available < desired then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(desired) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. " available")
+  return common.HEALTHY
 end
 
 return M

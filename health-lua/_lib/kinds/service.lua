@@ -7,10 +7,10 @@ local M = {}
 
 M.types = { "v1/Service" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local ingress = common.tab(common.get(status.loadBalancer, "ingress"))
   if ingress ~= nil and #ingress > 0 then
-    return common.verdict("Healthy", "load balancer ready")
+    return common.HEALTHY
   end
   return common.verdict("Progressing", "waiting for load balancer")
 end

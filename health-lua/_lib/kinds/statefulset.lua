@@ -9,9 +9,9 @@ local M = {}
 
 M.types = { "apps/v1/StatefulSet", "apps/v1beta2/StatefulSet", "apps/v1beta1/StatefulSet" }
 
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local ready = num(status.readyReplicas) or 0
   local updated = num(status.updatedReplicas) or 0
   if desired ~= nil and ready < desired then
@@ -20,7 +20,7 @@ function M.judge(status, ctx)
   if desired ~= nil and updated < desired then
     return common.verdict("Progressing", common.n(updated) .. "/" .. common.n(desired) .. " updated")
   end
-  return common.verdict("Healthy", common.n(ready) .. " ready")
+  return common.HEALTHY
 end
 
 return M

@@ -67,6 +67,7 @@ function M.worse(a, b)
   end
   return b
 end
+M.HEALTHY = { status = "Healthy" }
 function M.verdict(status, detail)
   return { status = status, detail = detail }
 end
@@ -78,7 +79,7 @@ function M.with(prefix, text)
 end
 function M.from_karmada_health(health)
   if health == "Healthy" then
-    return M.verdict("Healthy", nil)
+    return M.HEALTHY
   end
   if health == "Unhealthy" then
     return M.verdict("Degraded", "unhealthy")

@@ -67,6 +67,7 @@ function M.worse(a, b)
   end
   return b
 end
+M.HEALTHY = { status = "Healthy" }
 function M.verdict(status, detail)
   return { status = status, detail = detail }
 end
@@ -78,7 +79,7 @@ function M.with(prefix, text)
 end
 function M.from_karmada_health(health)
   if health == "Healthy" then
-    return M.verdict("Healthy", nil)
+    return M.HEALTHY
   end
   if health == "Unhealthy" then
     return M.verdict("Degraded", "unhealthy")
@@ -164,7 +165,7 @@ function M.by_conditions(conditions)
   end
   return common.verdict("Progressing", "waiting to autoscale")
 end
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local verdict = M.by_conditions(status.conditions)
   if verdict ~= nil then
     return verdict
@@ -177,7 +178,7 @@ function M.judge(status, ctx)
   if current ~= desired then
     return common.verdict("Progressing", "scaling " .. common.n(current) .. " -> " .. common.n(desired) .. " replicas")
   end
-  return common.verdict("Healthy", common.n(current) .. " replicas")
+  return common.HEALTHY
 end
 return M
 end)()

@@ -67,6 +67,7 @@ function M.worse(a, b)
   end
   return b
 end
+M.HEALTHY = { status = "Healthy" }
 function M.verdict(status, detail)
   return { status = status, detail = detail }
 end
@@ -78,7 +79,7 @@ function M.with(prefix, text)
 end
 function M.from_karmada_health(health)
   if health == "Healthy" then
-    return M.verdict("Healthy", nil)
+    return M.HEALTHY
   end
   if health == "Unhealthy" then
     return M.verdict("Degraded", "unhealthy")
@@ -132,7 +133,7 @@ local __lib_kinds_deployment = (function()
 local common = __lib_common
 local M = {}
 M.types = { "apps/v1/Deployment", "apps/v1beta2/Deployment", "apps/v1beta1/Deployment", "extensions/v1beta1/Deployment" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -143,7 +144,7 @@ function M.judge(status, ctx)
   if progressing ~= nil and progressing.reason == "ProgressDeadlineExceeded" then
     return common.verdict("Degraded", "progress deadline exceeded")
   end
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local replicas = num(status.replicas) or 0
   local updated = num(status.updatedReplicas) or 0
   local available = num(status.availableReplicas) or 0
@@ -156,7 +157,7 @@ function M.judge(status, ctx)
   if available < updated then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(updated) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. "/" .. common.n(updated) .. " available")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -164,9 +165,9 @@ local __lib_kinds_statefulset = (function()
 local common = __lib_common
 local M = {}
 M.types = { "apps/v1/StatefulSet", "apps/v1beta2/StatefulSet", "apps/v1beta1/StatefulSet" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local ready = num(status.readyReplicas) or 0
   local updated = num(status.updatedReplicas) or 0
   if desired ~= nil and ready < desired then
@@ -175,7 +176,7 @@ function M.judge(status, ctx)
   if desired ~= nil and updated < desired then
     return common.verdict("Progressing", common.n(updated) .. "/" .. common.n(desired) .. " updated")
   end
-  return common.verdict("Healthy", common.n(ready) .. " ready")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -183,7 +184,7 @@ local __lib_kinds_daemonset = (function()
 local common = __lib_common
 local M = {}
 M.types = { "apps/v1/DaemonSet", "apps/v1beta2/DaemonSet", "extensions/v1beta1/DaemonSet" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -199,7 +200,7 @@ function M.judge(status, ctx)
   if available < desired then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(desired) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. "/" .. common.n(desired) .. " available")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -207,7 +208,7 @@ local __lib_kinds_replicaset = (function()
 local common = __lib_common
 local M = {}
 M.types = { "apps/v1/ReplicaSet", "apps/v1beta2/ReplicaSet", "extensions/v1beta1/ReplicaSet" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -218,12 +219,12 @@ function M.judge(status, ctx)
   if failure ~= nil and failure.status == "True" then
     return common.verdict("Degraded", common.with("replica failure", common.str(failure.message)))
   end
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   local available = num(status.availableReplicas) or 0
   if desired ~= nil and available < desired then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(desired) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. " available")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -231,7 +232,7 @@ local __lib_kinds_job = (function()
 local common = __lib_common
 local M = {}
 M.types = { "batch/v1/Job" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local failed = false
   local complete = false
   local suspended = false
@@ -262,7 +263,7 @@ function M.judge(status, ctx)
   if suspended then
     return common.verdict("Suspended", "job suspended")
   end
-  return common.verdict("Healthy", "complete: " .. counts)
+  return common.HEALTHY
 end
 return M
 end)()
@@ -270,23 +271,23 @@ local __lib_kinds_cronjob = (function()
 local common = __lib_common
 local M = {}
 M.types = { "batch/v1/CronJob", "batch/v1beta1/CronJob" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local scheduled = common.str(status.lastScheduleTime)
   if scheduled == nil then
-    return common.verdict("Healthy", "not scheduled yet")
+    return common.HEALTHY
   end
   local succeeded = common.str(status.lastSuccessfulTime)
   if succeeded == nil then
-    return common.verdict("Healthy", "never completed successfully yet")
+    return common.HEALTHY
   end
   local active = common.tab(status.active)
   if active ~= nil and #active > 0 then
-    return common.verdict("Healthy", "job running")
+    return common.HEALTHY
   end
   if succeeded < scheduled then
     return common.verdict("Degraded", "last run failed (scheduled " .. scheduled .. ", last success " .. succeeded .. ")")
   end
-  return common.verdict("Healthy", "last run succeeded")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -333,7 +334,7 @@ local function fail_message(ctr)
   end
   return nil
 end
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local containers = common.list(status.containerStatuses)
   local waiting = {}
   for _, ctr in ipairs(containers) do
@@ -351,7 +352,7 @@ function M.judge(status, ctx)
     return common.verdict("Progressing", common.with("pending", message))
   end
   if phase == "Succeeded" then
-    return common.verdict("Healthy", common.with("succeeded", message))
+    return common.HEALTHY
   end
   if phase == "Failed" then
     if message ~= nil then
@@ -374,7 +375,7 @@ function M.judge(status, ctx)
   if phase == "Running" then
     local ready = common.condition(status.conditions, "Ready")
     if ready ~= nil and ready.status == "True" then
-      return common.verdict("Healthy", common.with("running", message))
+      return common.HEALTHY
     end
     for _, ctr in ipairs(containers) do
       if common.tab(common.get(common.get(ctr, "lastState"), "terminated")) ~= nil then
@@ -391,10 +392,10 @@ local __lib_kinds_service = (function()
 local common = __lib_common
 local M = {}
 M.types = { "v1/Service" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local ingress = common.tab(common.get(status.loadBalancer, "ingress"))
   if ingress ~= nil and #ingress > 0 then
-    return common.verdict("Healthy", "load balancer ready")
+    return common.HEALTHY
   end
   return common.verdict("Progressing", "waiting for load balancer")
 end
@@ -404,10 +405,10 @@ local __lib_kinds_ingress = (function()
 local common = __lib_common
 local M = {}
 M.types = { "networking.k8s.io/v1/Ingress", "networking.k8s.io/v1beta1/Ingress", "extensions/v1beta1/Ingress" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local ingress = common.tab(common.get(status.loadBalancer, "ingress"))
   if ingress ~= nil and #ingress > 0 then
-    return common.verdict("Healthy", "load balancer ready")
+    return common.HEALTHY
   end
   return common.verdict("Progressing", "waiting for load balancer")
 end
@@ -417,10 +418,10 @@ local __lib_kinds_persistentvolumeclaim = (function()
 local common = __lib_common
 local M = {}
 M.types = { "v1/PersistentVolumeClaim" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local phase = status.phase
   if phase == "Bound" then
-    return common.verdict("Healthy", "bound")
+    return common.HEALTHY
   end
   if phase == "Pending" then
     return common.verdict("Progressing", "pending")
@@ -468,7 +469,7 @@ function M.by_conditions(conditions)
   end
   return common.verdict("Progressing", "waiting to autoscale")
 end
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local verdict = M.by_conditions(status.conditions)
   if verdict ~= nil then
     return verdict
@@ -481,7 +482,7 @@ function M.judge(status, ctx)
   if current ~= desired then
     return common.verdict("Progressing", "scaling " .. common.n(current) .. " -> " .. common.n(desired) .. " replicas")
   end
-  return common.verdict("Healthy", common.n(current) .. " replicas")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -489,14 +490,13 @@ local __lib_kinds_poddisruptionbudget = (function()
 local common = __lib_common
 local M = {}
 M.types = { "policy/v1/PodDisruptionBudget", "policy/v1beta1/PodDisruptionBudget" }
-function M.judge(status, ctx)
-  local detail = common.n(status.currentHealthy) .. "/" .. common.n(status.desiredHealthy) .. " healthy pods"
+function M.judge(status, replicas)
   for _, c in ipairs(common.list(status.conditions)) do
     if type(c) == "table" and c.status == "False" and c.reason ~= "InsufficientPods" then
       return common.verdict("Degraded", common.with("disruption budget", common.text(c.reason)))
     end
   end
-  return common.verdict("Healthy", detail)
+  return common.HEALTHY
 end
 return M
 end)()
@@ -505,7 +505,7 @@ local common = __lib_common
 local M = {}
 M.types = { "argoproj.io/v1alpha1/Rollout" }
 local PHASES = { Healthy = "Healthy", Progressing = "Progressing", Degraded = "Degraded", Paused = "Suspended" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local phase = status.phase
   if phase ~= nil then
     local code = nil
@@ -531,7 +531,7 @@ function M.judge(status, ctx)
   if status.currentPodHash == nil then
     return common.verdict("Progressing", "status not reconciled yet")
   end
-  local desired = common.num(ctx.replicas)
+  local desired = common.num(replicas)
   local updated = common.num(status.updatedReplicas) or 0
   local available = common.num(status.availableReplicas) or 0
   if desired ~= nil and updated < desired then
@@ -540,7 +540,7 @@ function M.judge(status, ctx)
   if available < updated then
     return common.verdict("Progressing", common.n(available) .. "/" .. common.n(updated) .. " available")
   end
-  return common.verdict("Healthy", common.n(available) .. " available")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -576,12 +576,12 @@ function M.flux(status, needed, extra_success)
     return common.verdict("Progressing", common.with("reconciling", reason))
   end
   if succeeded == needed then
-    return common.verdict("Healthy", common.text(reason))
+    return common.HEALTHY
   end
   return common.verdict("Degraded", common.with("not ready", reason))
 end
 local RELEASED = { Released = true, TestSuccess = true }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   return M.flux(status, 2, RELEASED)
 end
 return M
@@ -591,7 +591,7 @@ local helmrelease = __lib_kinds_flux_helmrelease
 local M = {}
 M.types = { "kustomize.toolkit.fluxcd.io/v1/Kustomization", "kustomize.toolkit.fluxcd.io/v1beta2/Kustomization", "kustomize.toolkit.fluxcd.io/v1beta1/Kustomization" }
 local NONE = {}
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   return helmrelease.flux(status, 1, NONE)
 end
 return M
@@ -600,7 +600,7 @@ local __lib_kinds_kruise_cloneset = (function()
 local common = __lib_common
 local M = {}
 M.types = { "apps.kruise.io/v1alpha1/CloneSet", "apps.kruise.io/v1beta1/CloneSet" }
-function M.judge(status, ctx)
+function M.judge(status, replicas)
   local num = common.num
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
@@ -608,7 +608,7 @@ function M.judge(status, ctx)
     return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local replicas = num(status.replicas) or 0
-  local desired = num(ctx.replicas)
+  local desired = num(replicas)
   if desired == nil then
     desired = replicas
   end
@@ -619,7 +619,7 @@ function M.judge(status, ctx)
   if ready < desired or replicas > desired then
     return common.verdict("Progressing", common.n(ready) .. "/" .. common.n(desired) .. " updated and ready")
   end
-  return common.verdict("Healthy", common.n(ready) .. "/" .. common.n(desired) .. " updated and ready")
+  return common.HEALTHY
 end
 return M
 end)()
@@ -655,12 +655,12 @@ function M.lookup(api_version, kind)
   end
   return BY_TYPE[api_version .. "/" .. kind]
 end
-function M.judge(check, status, ctx)
+function M.judge(check, status, replicas, health)
   local s = common.tab(status)
   if check == nil or s == nil then
-    return common.from_karmada_health(ctx.health)
+    return common.from_karmada_health(health)
   end
-  return check.judge(s, ctx)
+  return check.judge(s, replicas)
 end
 return M
 end)()
@@ -685,14 +685,14 @@ local function member(item, check, replicas)
   end
   if common.tab(item.status) == nil then
     if item.health == "Healthy" then
-      return common.verdict("Healthy", nil)
+      return common.HEALTHY
     end
     if item.health == "Unhealthy" then
       return common.verdict("Degraded", "unhealthy")
     end
     return common.verdict("Progressing", "status not collected yet")
   end
-  return kinds.judge(check, item.status, { replicas = replicas, health = item.health })
+  return kinds.judge(check, item.status, replicas, item.health)
 end
 function M.health(obj)
   local o = common.tab(obj) or EMPTY

@@ -58,7 +58,7 @@ for i, manifest in ipairs(common.list(common.get(spec.workload, "manifests"))) d
     else
       local check = kinds.lookup(m.apiVersion, m.kind)
       local replicas = common.num(common.get(m.spec, "replicas"))
-      v = kinds.judge(check, ms.status, { replicas = replicas, health = ms.health })
+      v = kinds.judge(check, ms.status, replicas, ms.health)
     end
     if v.status == "Healthy" then
       ok = ok + 1
