@@ -86,7 +86,30 @@ local lua_path = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.
 
 local string_lib, math_lib, os_lib, coroutine_lib
 if open_libs then
-  string_lib = string
+  string_lib = copy(string)
+  -- gopher-lua's string.rep has no separator argument (a LuaJIT/5.2 extension).
+  local raw_rep = string.rep
+  string_lib.rep = function(s, n) return raw_rep(s, n) end
+  -- Go's Sprintf prints a number given to %s in Go's format, as tostring() does here.
+  local raw_format, sfind, ssub = string.format, string.find, string.sub
+  string_lib.format = function(fmt, ...)
+    local args = { ... }
+    local n = select("#", ...)
+    if type(fmt) == "string" then
+      local i, argi = 1, 0
+      while true do
+        local s, e = sfind(fmt, "%%[-+ #0]*%d*%.?%d*[%a%%]", i)
+        if not s then break end
+        local conv = ssub(fmt, e, e)
+        if conv ~= "%" then
+          argi = argi + 1
+          if conv == "s" and type(args[argi]) == "number" then args[argi] = gofmt(args[argi]) end
+        end
+        i = e + 1
+      end
+    end
+    return raw_format(fmt, unpack(args, 1, n))
+  end
   math_lib = math
   os_lib = { clock = os.clock, date = os.date, difftime = os.difftime, time = os.time }
   coroutine_lib = coroutine
