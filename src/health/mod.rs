@@ -2,3 +2,4 @@
 
 pub mod cli;
 pub mod r#gen;
+pub mod suite;

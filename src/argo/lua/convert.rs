@@ -22,28 +22,49 @@ pub const VALID_STATUSES: [&str; 6] = [
 pub const INVALID_STATUS: &str = "Lua returned an invalid health status";
 
 /// `obj` as Argo CD's `decodeValue` builds it: null map values are absent keys, null array items
-/// are dropped (later items shift down), every number is a float.
+/// are dropped (later items shift down), every number is a float. Built through the C API in one
+/// protected call: about 10x faster than one mlua call per value (measured, benches/lua_vm.rs).
 pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
-    Ok(match v {
-        Value::Null => LuaValue::Nil,
-        Value::Bool(b) => LuaValue::Boolean(*b),
-        Value::Number(n) => LuaValue::Number(n.as_f64().unwrap_or(0.0)),
-        Value::String(s) => LuaValue::String(lua.create_string(s)?),
-        Value::Array(items) => {
-            let t = lua.create_table_with_capacity(items.len(), 0)?;
-            for item in items.iter().filter(|i| !i.is_null()) {
-                t.raw_push(to_lua(lua, item)?)?;
+    // SAFETY: `push` only uses the Lua stack; it keeps no Rust values that need dropping, so a
+    // Lua error (out of memory) unwinding through it leaks nothing. Stack space is checked per
+    // nesting level.
+    unsafe {
+        lua.exec_raw::<LuaValue>((), |state| {
+            push(state, v);
+        })
+    }
+}
+
+unsafe fn push(state: *mut mlua::ffi::lua_State, v: &Value) {
+    use mlua::ffi;
+    unsafe {
+        ffi::luaL_checkstack(state, 4, c"obj is nested too deeply".as_ptr());
+        match v {
+            Value::Null => ffi::lua_pushnil(state),
+            Value::Bool(b) => ffi::lua_pushboolean(state, *b as _),
+            Value::Number(n) => ffi::lua_pushnumber(state, n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => {
+                ffi::lua_pushlstring(state, s.as_ptr().cast(), s.len());
             }
-            LuaValue::Table(t)
-        }
-        Value::Object(map) => {
-            let t = lua.create_table_with_capacity(0, map.len())?;
-            for (k, item) in map.iter().filter(|(_, i)| !i.is_null()) {
-                t.raw_set(k.as_str(), to_lua(lua, item)?)?;
+            Value::Array(items) => {
+                ffi::lua_createtable(state, items.len() as _, 0);
+                let mut i = 0;
+                for item in items.iter().filter(|i| !i.is_null()) {
+                    i += 1;
+                    push(state, item);
+                    ffi::lua_rawseti(state, -2, i);
+                }
             }
-            LuaValue::Table(t)
+            Value::Object(map) => {
+                ffi::lua_createtable(state, 0, map.len() as _);
+                for (k, item) in map.iter().filter(|(_, i)| !i.is_null()) {
+                    ffi::lua_pushlstring(state, k.as_ptr().cast(), k.len());
+                    push(state, item);
+                    ffi::lua_rawset(state, -3);
+                }
+            }
         }
-    })
+    }
 }
 
 /// The script's last return value as Argo CD's `ExecuteHealthLua` turns it into a status.

@@ -3,6 +3,8 @@
 local gofmt, go_tonumber, safe_os_time, safe_os_date, stderr_write, not_found, open_libs = ...
 
 local G = _G
+local setmetatable_any, getinfo = debug.setmetatable, debug.getinfo
+G.debug = nil
 local next, type, setfenv, error, select = next, type, setfenv, error, select
 local raw_tostring, raw_loadstring, raw_load = tostring, loadstring, load
 local concat = table.concat
@@ -21,6 +23,37 @@ local base_names = {
 }
 local base = {}
 for i = 1, #base_names do base[base_names[i]] = G[base_names[i]] end
+
+-- gopher-lua's error(msg, level): the position comes from frame `level - 1` counted from
+-- `error` itself, skipping Go (here: C) frames; non-string values get no position.
+local raw_error = error
+base.error = function(msg, level)
+  if type(level) ~= "number" then level = 1 end
+  if type(msg) ~= "string" or level <= 0 then raw_error(msg, 0) end
+  local k = level < 2 and 2 or level
+  local info = getinfo(k, "Sl")
+  while info and info.what == "C" do
+    k = k + 1
+    info = getinfo(k, "Sl")
+  end
+  local where = ""
+  if info then where = info.short_src .. ":" .. info.currentline .. ":" end
+  raw_error(where .. " " .. msg, 0)
+end
+
+base.getmetatable = function(v)
+  local t = type(v)
+  if t == "table" or t == "userdata" or (t == "string" and open_libs) then
+    return getmetatable(v)
+  end
+  return nil
+end
+local function no_files(name)
+  return function() error(name .. ": file access is disabled in this VM", 2) end
+end
+base.dofile = no_files("dofile")
+base.loadfile = no_files("loadfile")
+base.module = function() error("module: not supported in this VM", 2) end
 
 -- gopher-lua prints numbers with Go formatting: tostring(3) is "3", 1/0 is "+Inf".
 local function tostring(v)
@@ -51,13 +84,75 @@ local function safe_os_loader() return copy(safe_os) end
 
 local lua_path = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua"
 
-local string_lib, math_lib, os_lib, coroutine_lib, string_meta
+local string_lib, math_lib, os_lib, coroutine_lib
 if open_libs then
-  string_lib = string
+  string_lib = copy(string)
+  -- gopher-lua's string.rep has no separator argument (a LuaJIT/5.2 extension).
+  local raw_rep = string.rep
+  string_lib.rep = function(s, n) return raw_rep(s, n) end
+  -- Go's Sprintf prints a number given to %s in Go's format, as tostring() does here.
+  local raw_format, sfind, ssub = string.format, string.find, string.sub
+  string_lib.format = function(fmt, ...)
+    local args = { ... }
+    local n = select("#", ...)
+    if type(fmt) == "string" then
+      local i, argi = 1, 0
+      while true do
+        local s, e = sfind(fmt, "%%[-+ #0]*%d*%.?%d*[%a%%]", i)
+        if not s then break end
+        local conv = ssub(fmt, e, e)
+        if conv ~= "%" then
+          argi = argi + 1
+          if conv == "s" and type(args[argi]) == "number" then args[argi] = gofmt(args[argi]) end
+        end
+        i = e + 1
+      end
+    end
+    return raw_format(fmt, unpack(args, 1, n))
+  end
   math_lib = math
   os_lib = { clock = os.clock, date = os.date, difftime = os.difftime, time = os.time }
   coroutine_lib = coroutine
-  string_meta = getmetatable("")
+end
+
+-- gopher-lua's run-time error texts, raised from metamethods on the types that have no
+-- behaviour of their own (the message is what Argo CD shows for a failing script).
+local function arith_type(x)
+  if type(x) == "string" and go_tonumber(x) ~= nil then return "number" end
+  return type(x)
+end
+local errors_mt = {
+  __index = function(v, k)
+    error("attempt to index a non-table object(" .. type(v) .. ") with key '" .. tostring(k) .. "'", 2)
+  end,
+  __newindex = function(v, k)
+    error("attempt to index a non-table object(" .. type(v) .. ") with key '" .. tostring(k) .. "'", 2)
+  end,
+  __call = function() error("attempt to call a non-function object", 2) end,
+  __len = function() error("__len undefined", 2) end,
+  __unm = function() error("__unm undefined", 2) end,
+  __concat = function(a, b)
+    error("cannot perform concat operation between " .. type(a) .. " and " .. type(b), 2)
+  end,
+}
+for _, op in next, { "add", "sub", "mul", "div", "mod", "pow" } do
+  errors_mt["__" .. op] = function(a, b)
+    error("cannot perform " .. op .. " operation between " .. arith_type(a) .. " and " .. arith_type(b), 2)
+  end
+end
+setmetatable_any(nil, errors_mt)
+setmetatable_any(true, errors_mt)
+setmetatable_any(0, errors_mt)
+setmetatable_any(print, errors_mt)
+-- Strings: gopher-lua has a string metatable only with open libs ({__index = string}).
+local string_meta = getmetatable("")
+if not string_meta then
+  string_meta = {}
+  setmetatable_any("", string_meta)
+end
+local string_meta_fields = {}
+for k, v in next, errors_mt do
+  if k ~= "__len" then string_meta_fields[k] = v end
 end
 
 return function(obj)
@@ -101,11 +196,15 @@ return function(obj)
   env.loadstring = function(s, name) return chunk(raw_loadstring(s, "=" .. (name or "<string>"))) end
   env.load = function(f, name) return chunk(raw_load(f, "=" .. (name or "<string>"))) end
 
+  -- Reset the shared string metatable: a script may have changed it.
+  for k in next, string_meta do string_meta[k] = nil end
+  for k, v in next, string_meta_fields do string_meta[k] = v end
   if open_libs then
     local s = copy(string_lib)
     env.string = s
     string_meta.__index = s
     env.math = copy(math_lib)
+    env.math.huge = 1.7976931348623157e308 -- gopher-lua's math.huge is MaxFloat64
     env.os = copy(os_lib)
     env.coroutine = copy(coroutine_lib)
   end
