@@ -434,7 +434,7 @@ fn shown(obj: &Value) -> String {
     }
 }
 
-fn check_result(script: &str, name: &str, obj: &Value) {
+fn check_result(script: &str, name: &str, obj: &Value) -> String {
     match evaluate_health(script, obj, &VmOptions::default()) {
         Ok(h) => {
             assert!(
@@ -448,6 +448,7 @@ fn check_result(script: &str, name: &str, obj: &Value) {
                 "{name}: {}",
                 shown(obj)
             );
+            h.status
         }
         Err(e) => panic!("{name}: script error {e:#} for {}", shown(obj)),
     }
@@ -460,6 +461,7 @@ fn fuzz(seed: u64, evaluations: usize) {
     let checks = library();
     let seeds: Vec<Value> = suite_cases().into_iter().map(|c| c.2).collect();
     let mut rng = Rng(seed);
+    let mut seen = std::collections::BTreeSet::<String>::new();
     let started = Instant::now();
     for i in 0..evaluations {
         let check = &checks[i % checks.len()];
@@ -474,11 +476,15 @@ fn fuzz(seed: u64, evaluations: usize) {
             mutate(&mut rng, &mut obj);
         }
         // Objects keep their own kind, so each script also sees every other kind's shapes.
-        check_result(
+        seen.insert(check_result(
             &check.script,
             &format!("{}/{}", check.group, check.kind),
             &obj,
-        );
+        ));
+    }
+    // The inputs stay meaningful enough to reach every verdict, not just one fallback.
+    for status in ["Healthy", "Progressing", "Degraded", "Suspended", "Unknown"] {
+        assert!(seen.contains(status), "no {status} result in {seen:?}");
     }
     eprintln!(
         "{evaluations} fuzzed evaluations (seed {seed:#x}) over {} scripts in {:.1?}",
