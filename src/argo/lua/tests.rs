@@ -110,6 +110,34 @@ fn isolation_between_runs() {
 }
 
 #[test]
+fn host_globals_do_not_leak() {
+    assert_eq!(
+        msg(
+            "getfenv(0).leak = 1 getfenv(print).leak2 = 2 local f = function() return getfenv(1) end return {status='Healthy', message=tostring(f() == _G)}"
+        ),
+        "true"
+    );
+    assert_eq!(
+        msg("return {status='Healthy', message=type(leak)..type(leak2)..type(debug)..type(jit)}"),
+        "nilnilnilnil"
+    );
+    assert!(eval("setfenv(0, {})", &json!({})).is_err());
+}
+
+#[test]
+fn timeout_inside_coroutines() {
+    let opts = VmOptions {
+        open_libs: true,
+        timeout: Duration::from_millis(50),
+        ..VmOptions::default()
+    };
+    let e = evaluate_health("local co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end", &json!({}), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with("context deadline exceeded"), "{e}");
+}
+
+#[test]
 fn gopher_dialect() {
     assert_eq!(
         msg(
