@@ -223,3 +223,16 @@ fn errors_have_argo_position() {
     let e = eval("error('boom')", &json!({})).unwrap_err();
     assert_eq!(e, "<string>:1: boom");
 }
+
+#[test]
+fn deeply_nested_result_is_an_error_not_a_crash() {
+    let e = eval(
+        "local t = {} local cur = t for i = 1, 100000 do cur.x = {} cur = cur.x end return {status = 'Healthy', n = t}",
+        &json!({}),
+    )
+    .unwrap_err();
+    assert!(
+        e.ends_with("cannot encode tables nested deeper than 200 levels"),
+        "{e}"
+    );
+}
