@@ -285,6 +285,35 @@ fn health_test_reports_failures() {
     assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
 }
 
+#[test]
+fn health_test_open_libs_switch() {
+    let dir = tempfile::tempdir().unwrap();
+    let kind = dir.path().join("example.io/Gadget");
+    write(
+        &kind,
+        "health.lua",
+        "return {status = 'Healthy', message = string.lower(obj.kind)}",
+    );
+    write(&kind, "testdata/g.yaml", "apiVersion: example.io/v1\nkind: Gadget\n");
+    write(
+        &kind,
+        "health_test.yaml",
+        "tests:\n- healthStatus: {status: Healthy, message: gadget}\n  inputPath: testdata/g.yaml\n",
+    );
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["health", "test", d], None);
+    assert_eq!(text(&out.stdout), "1 passed, 0 failed\n");
+    // Without open libs there is no `string`: the case fails with Argo CD's error text.
+    let out = run(&["health", "test", "--no-open-libs", d], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("error:    <string>:1: attempt to index a non-table object(nil) with key 'lower'"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("0 passed, 1 failed\n"));
+}
+
 /// Argo CD's own `resource_customizations/` at v3.5.1: every case must pass.
 #[test]
 fn argo_cd_builtin_suite() {

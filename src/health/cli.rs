@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::argo::lua::{HealthStatus, VmOptions, evaluate_health};
-use crate::argo::settings::{HealthOverride, ResourceOverrides, config_map_key, key_of};
+use crate::argo::settings::{HealthOverride, ResourceOverrides, config_map_key};
 use crate::health::suite;
 
 /// Our library, as generated into the ConfigMap patch.
@@ -240,11 +240,9 @@ pub fn health_of(obj: &Value, overrides: &ResourceOverrides) -> Result<Option<He
         .map(Some)
         .with_context(|| {
             format!(
-                "failed to get resource health for {}/{} (script for '{}' from '{}')",
+                "failed to get resource health for {}/{}",
                 text("namespace"),
-                text("name"),
-                key_of(&group, &kind),
-                script.key
+                text("name")
             )
         })
 }

@@ -127,7 +127,10 @@ fn script_key(path: &Path) -> String {
 pub fn read_suite(path: &Path) -> Result<Vec<Case>> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
-    let doc = crate::yaml::parse_one(&text, &origin)?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let doc = parse_object(&text, &origin)?;
     let tests = match field(&doc, "tests") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(t)) => t,
@@ -236,4 +239,64 @@ pub fn run(suites: &Suites, opts: &VmOptions) -> Vec<Outcome> {
         .iter()
         .map(|c| run_case(&suites.library, c, opts))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib(keys: &[&str]) -> Library {
+        let mut l = Library::default();
+        for k in keys {
+            l.scripts
+                .insert(k.to_string(), (PathBuf::from(k), format!("-- {k}")));
+        }
+        l
+    }
+
+    #[test]
+    fn exact_key_beats_wildcard_directories() {
+        let l = lib(&[
+            "_.crossplane.io/_",
+            "pkg.crossplane.io/Provider",
+            "a_b.io/_",
+        ]);
+        assert_eq!(
+            l.resolve("pkg.crossplane.io", "Provider").unwrap().0,
+            "pkg.crossplane.io/Provider"
+        );
+        assert_eq!(
+            l.resolve("aws.crossplane.io", "Bucket").unwrap().0,
+            "_.crossplane.io/_"
+        );
+        // `_` in a directory name stands for `*` (sorted, first match wins)
+        assert_eq!(l.resolve("aXb.io", "K").unwrap().0, "a_b.io/_");
+        assert!(l.resolve("apps", "Deployment").is_none());
+    }
+
+    #[test]
+    fn script_keys_come_from_the_two_parent_directories() {
+        assert_eq!(
+            script_key(Path::new(
+                "/x/resource_customizations/apps.kruise.io/CloneSet/health.lua"
+            )),
+            "apps.kruise.io/CloneSet"
+        );
+    }
+
+    #[test]
+    fn suite_keys_are_case_insensitive() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("health_test.yaml");
+        std::fs::write(
+            &p,
+            "Tests:\n- inputpath: a.yaml\n  HEALTHSTATUS: {STATUS: Healthy}\n- inputPath: b.yaml\n",
+        )
+        .unwrap();
+        let cases = read_suite(&p).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].input_path, "a.yaml");
+        assert_eq!(cases[0].expected.status, "Healthy");
+        assert_eq!(cases[1].expected, HealthStatus::default());
+    }
 }

@@ -152,6 +152,10 @@ pub fn encode_json(t: &Table) -> Result<Value, String> {
 
 type EncErr = (usize, String);
 
+/// Deeper tables than this are refused rather than risking the native stack (Go's encoder would
+/// go on; no health status needs it).
+const MAX_DEPTH: usize = 200;
+
 fn encode_value(v: &LuaValue, depth: usize, visited: &mut HashSet<usize>) -> Result<Value, EncErr> {
     Ok(match v {
         LuaValue::Nil => Value::Null,
@@ -173,6 +177,12 @@ fn encode_value(v: &LuaValue, depth: usize, visited: &mut HashSet<usize>) -> Res
 }
 
 fn encode_table(t: &Table, depth: usize, visited: &mut HashSet<usize>) -> Result<Value, EncErr> {
+    if depth >= MAX_DEPTH {
+        return Err((
+            depth,
+            format!("cannot encode tables nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
     if !visited.insert(t.to_pointer() as usize) {
         return Err((
             depth,

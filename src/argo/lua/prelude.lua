@@ -6,6 +6,7 @@ local G = _G
 local setmetatable_any, getinfo = debug.setmetatable, debug.getinfo
 G.debug = nil
 local next, type, setfenv, error, select = next, type, setfenv, error, select
+local raw_getfenv, raw_setfenv = getfenv, setfenv
 local raw_tostring, raw_loadstring, raw_load = tostring, loadstring, load
 local concat = table.concat
 
@@ -187,6 +188,21 @@ return function(obj)
     if r == nil then r = loaded[name] or true end
     loaded[name] = r
     return r
+  end
+
+  -- The host's real globals never leak into a run: getfenv of level 0 or of a C function is this
+  -- run's environment, and the thread's environment cannot be replaced.
+  env.getfenv = function(f)
+    if f == nil then f = 1 end
+    if type(f) == "number" and f > 0 then f = f + 1 end
+    local r = raw_getfenv(f)
+    if r == G then return env end
+    return r
+  end
+  env.setfenv = function(f, t)
+    if f == 0 then error("setfenv: changing the thread environment is not supported in this VM", 2) end
+    if type(f) == "number" and f > 0 then f = f + 1 end
+    return raw_setfenv(f, t)
   end
 
   local function chunk(f, err)

@@ -110,6 +110,34 @@ fn isolation_between_runs() {
 }
 
 #[test]
+fn host_globals_do_not_leak() {
+    assert_eq!(
+        msg(
+            "getfenv(0).leak = 1 getfenv(print).leak2 = 2 local f = function() return getfenv(1) end return {status='Healthy', message=tostring(f() == _G)}"
+        ),
+        "true"
+    );
+    assert_eq!(
+        msg("return {status='Healthy', message=type(leak)..type(leak2)..type(debug)..type(jit)}"),
+        "nilnilnilnil"
+    );
+    assert!(eval("setfenv(0, {})", &json!({})).is_err());
+}
+
+#[test]
+fn timeout_inside_coroutines() {
+    let opts = VmOptions {
+        open_libs: true,
+        timeout: Duration::from_millis(50),
+        ..VmOptions::default()
+    };
+    let e = evaluate_health("local co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end", &json!({}), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with("context deadline exceeded"), "{e}");
+}
+
+#[test]
 fn gopher_dialect() {
     assert_eq!(
         msg(
@@ -194,4 +222,17 @@ fn errors_have_argo_position() {
     assert!(e.starts_with("<string>:2: "), "{e}");
     let e = eval("error('boom')", &json!({})).unwrap_err();
     assert_eq!(e, "<string>:1: boom");
+}
+
+#[test]
+fn deeply_nested_result_is_an_error_not_a_crash() {
+    let e = eval(
+        "local t = {} local cur = t for i = 1, 100000 do cur.x = {} cur = cur.x end return {status = 'Healthy', n = t}",
+        &json!({}),
+    )
+    .unwrap_err();
+    assert!(
+        e.ends_with("cannot encode tables nested deeper than 200 levels"),
+        "{e}"
+    );
 }
