@@ -115,6 +115,78 @@ fn gen_check_passes_and_detects_staleness() {
     assert!(!stderr.contains("health-lua/work.karmada.io"), "{stderr}");
 }
 
+/// The README's kustomize recipe on Argo CD's own install manifest: the patch lands on
+/// `argocd-cm`, adds every key with the generated text, and keeps the install's own keys.
+#[test]
+fn patch_applies_to_argo_cds_install_with_kustomize() {
+    let Some(reference) = common::reference_dir("argocd-cm-patch.yaml applies with kustomize")
+    else {
+        return;
+    };
+    let kubectl_present = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !kubectl_present {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "kubectl is required when CI=true"
+        );
+        eprintln!("!!!!!!!! SKIPPED CHECK: kustomize patch (kubectl not found) !!!!!!!!");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        reference.join("argocd/install.yaml"),
+        dir.path().join("install.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::repo_root().join(health_gen::CM_PATCH),
+        dir.path().join("argocd-cm-patch.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- install.yaml\npatches:\n- path: argocd-cm-patch.yaml\n",
+    )
+    .unwrap();
+    let out = argocd_karmada_plugin::exec::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .run()
+        .unwrap();
+    assert!(out.success(), "kubectl kustomize: {}", out.stderr_text());
+    let docs = argocd_karmada_plugin::yaml::parse_stream(
+        &String::from_utf8(out.stdout).unwrap(),
+        "kustomize output",
+    )
+    .unwrap();
+    let cms: Vec<&Value> = docs
+        .iter()
+        .filter(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "argocd-cm")
+        .collect();
+    assert_eq!(cms.len(), 1);
+    let data = cms[0]["data"].as_object().unwrap();
+    let patch = argocd_karmada_plugin::yaml::parse_one(
+        &common::read(&common::repo_root().join(health_gen::CM_PATCH)),
+        health_gen::CM_PATCH,
+    )
+    .unwrap();
+    for (key, value) in patch["data"].as_object().unwrap() {
+        assert_eq!(data.get(key), Some(value), "{key}");
+    }
+    for check in library() {
+        let key = health_gen::cm_key("health", check.group, check.kind);
+        assert_eq!(data[&key].as_str(), Some(check.script.as_str()), "{key}");
+    }
+    // Argo CD's own settings survive (the patch never sets the global `all` keys).
+    assert!(data.contains_key("resource.customizations.ignoreResourceUpdates.all"));
+    assert!(data.contains_key("resource.exclusions"));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
