@@ -249,9 +249,10 @@ impl RepoRoot {
 pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
     let shown = dir
         .strip_prefix(&ctx.app_dir)
-        .map(|p| {
-            let p = p.to_string_lossy();
-            ctx.display(if p.is_empty() { "." } else { &p })
+        .map(|p| match p.to_string_lossy() {
+            p if !p.is_empty() => ctx.display(&p),
+            _ if ctx.display_dir.is_empty() => ".".to_string(),
+            _ => ctx.display_dir.trim_end_matches('/').to_string(),
         })
         .unwrap_or_else(|_| dir.display().to_string());
     let candidates = [
@@ -279,7 +280,7 @@ pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
             bail!(
                 "{shown}: `{tool}` failed (exit {}): {}",
                 out.code(),
-                helm::one_line(&out.stderr_text())
+                helm::one_line(&strip_klog(&out.stderr_text()))
             );
         }
         let text = String::from_utf8(out.stdout)
@@ -289,6 +290,24 @@ pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
     bail!(
         "{shown}: kustomize is not installed (neither `kustomize` nor `kubectl` is on PATH); install one in the plugin's sidecar image"
     )
+}
+
+/// kubectl logs through klog (`E1125 19:35:36.567366   15619 run.go:72] msg`); keep the message.
+fn strip_klog(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let b = line.as_bytes();
+            let klog = b.len() > 22
+                && matches!(b[0], b'E' | b'W' | b'I' | b'F')
+                && b[1..5].iter().all(u8::is_ascii_digit)
+                && b[5] == b' ';
+            match line.find("] ") {
+                Some(i) if klog => &line[i + 2..],
+                _ => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -338,6 +357,14 @@ mod tests {
         assert!(
             err(json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "a", "namespace": "Prod"}}))
                 .contains("metadata.namespace")
+        );
+    }
+
+    #[test]
+    fn strips_klog_headers() {
+        assert_eq!(
+            strip_klog("E1125 19:35:36.567366   15619 run.go:72] \"command failed\" err=\"x\"\nplain"),
+            "\"command failed\" err=\"x\"\nplain"
         );
     }
 

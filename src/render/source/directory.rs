@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde_json::Value;
 
 use super::spec::DirectoryOpts;
 use super::{Objects, RepoRoot};
@@ -90,7 +91,11 @@ pub fn render(
         }
         let shown = ctx.display(&rel);
         let text = read_limited(&path, &shown)?;
-        let docs = crate::yaml::parse_stream(&text, &shown)?;
+        let docs = if rel.ends_with(".json") {
+            parse_json(&text, &shown)?
+        } else {
+            crate::yaml::parse_stream(&text, &shown)?
+        };
         out.push_docs(docs, &shown)?;
     }
     Ok(())
@@ -167,6 +172,15 @@ impl Walk<'_> {
         }
         Ok(())
     }
+}
+
+/// `.json` files are strict JSON (one or more concatenated values), as Argo CD reads them.
+fn parse_json(text: &str, shown: &str) -> Result<Vec<Value>> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .filter(|v| !matches!(v, Ok(Value::Null)))
+        .collect::<serde_json::Result<Vec<Value>>>()
+        .map_err(|e| anyhow!("{shown}: invalid JSON: {e}"))
 }
 
 /// Reads a manifest file, refusing files over [`MAX_FILE_BYTES`].
