@@ -8,7 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 5] = ["env", "args", "source", "helm-output.yaml", "expected-error.txt"];
+const CASE_FILES: [&str; 5] = [
+    "env",
+    "args",
+    "source",
+    "helm-output.yaml",
+    "expected-error.txt",
+];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
 struct Case {
@@ -232,7 +238,11 @@ fn golden_renders() {
         let out = case.run();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
-            failures.push(format!("{}: exit {:?}: {stderr}", case.name, out.status.code()));
+            failures.push(format!(
+                "{}: exit {:?}: {stderr}",
+                case.name,
+                out.status.code()
+            ));
             continue;
         }
         let stdout = String::from_utf8(out.stdout).expect("UTF-8 stdout");
@@ -275,7 +285,9 @@ fn bad_input_corpus() {
             problems.push(format!("{} bytes on stdout", out.stdout.len()));
         }
         if !matches {
-            problems.push(format!("first stderr line\n    {first}\n  expected\n    {expected}"));
+            problems.push(format!(
+                "first stderr line\n    {first}\n  expected\n    {expected}"
+            ));
         }
         if stderr.contains("panicked") {
             problems.push(format!("panic: {stderr}"));
@@ -291,7 +303,9 @@ fn bad_input_corpus() {
 #[test]
 fn real_helm_renders_the_example_chart() {
     let Some(helm) = which("helm") else {
-        eprintln!("!!!!!!!! SKIPPED CHECK: real_helm_renders_the_example_chart (helm not installed) !!!!!!!!");
+        eprintln!(
+            "!!!!!!!! SKIPPED CHECK: real_helm_renders_the_example_chart (helm not installed) !!!!!!!!"
+        );
         return;
     };
     let out = Command::new(common::bin())
@@ -300,7 +314,11 @@ fn real_helm_renders_the_example_chart() {
         .env("HELM_BIN", helm)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("name: helm-echo"), "{stdout}");
     assert!(stdout.contains("echo-server:1.0.1"), "{stdout}");
@@ -316,11 +334,19 @@ fn quick_start_renders_guestbook_without_tools() {
         .env("PATH", "/nonexistent")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let docs = argocd_karmada_plugin::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout), "out")
-        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs =
+        argocd_karmada_plugin::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout), "out")
+            .unwrap();
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
-    assert!(kinds.starts_with(&["ConfigMap", "Deployment", "Service"]), "{kinds:?}");
+    assert!(
+        kinds.starts_with(&["ConfigMap", "Deployment", "Service"]),
+        "{kinds:?}"
+    );
 }
 
 /// Committed generated files (plugin.yaml, README settings) match the settings table.
@@ -331,7 +357,11 @@ fn generated_files_are_fresh() {
         .arg(common::repo_root())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let plugin = common::read(&common::repo_root().join("plugin/plugin.yaml"));
     assert!(plugin.contains(&format!("version: v{}", env!("CARGO_PKG_VERSION"))));
 }
