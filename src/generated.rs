@@ -34,7 +34,18 @@ pub struct Artifact {
 
 /// Every generated artifact of the project.
 pub fn artifacts() -> Vec<Artifact> {
-    vec![]
+    vec![
+        Artifact {
+            path: "README.md",
+            target: Target::Region("settings"),
+            render: crate::render::settings::readme_region,
+        },
+        Artifact {
+            path: "plugin/plugin.yaml",
+            target: Target::WholeFile,
+            render: crate::render::settings::plugin_yaml,
+        },
+    ]
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode> {
