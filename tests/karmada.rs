@@ -26,8 +26,10 @@ fn schemas(test: &str) -> Option<BTreeMap<String, CrdSchema>> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "yaml") {
-                let crd = argocd_karmada_plugin::yaml::parse_one(&common::read(&path), "crd").unwrap();
-                let s = CrdSchema::from_crd(&crd).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+                let crd =
+                    argocd_karmada_plugin::yaml::parse_one(&common::read(&path), "crd").unwrap();
+                let s = CrdSchema::from_crd(&crd)
+                    .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
                 out.insert(format!("{} {}", s.api_version(), s.kind), s);
             }
         }
@@ -38,19 +40,29 @@ fn schemas(test: &str) -> Option<BTreeMap<String, CrdSchema>> {
 
 fn is_karmada(obj: &Value) -> bool {
     let av = obj["apiVersion"].as_str().unwrap_or("");
-    av.split('/').next().is_some_and(|g| g.ends_with("karmada.io"))
+    av.split('/')
+        .next()
+        .is_some_and(|g| g.ends_with("karmada.io"))
 }
 
 /// Validates every Karmada object of a rendered stream; returns how many policies it checked.
 fn check_stream(what: &str, docs: &[Value], schemas: &BTreeMap<String, CrdSchema>) -> usize {
     let mut policies = 0;
     for obj in docs.iter().filter(|o| is_karmada(o)) {
-        let key = format!("{} {}", obj["apiVersion"].as_str().unwrap(), obj["kind"].as_str().unwrap());
+        let key = format!(
+            "{} {}",
+            obj["apiVersion"].as_str().unwrap(),
+            obj["kind"].as_str().unwrap()
+        );
         let schema = schemas
             .get(&key)
             .unwrap_or_else(|| panic!("{what}: no CRD schema for {key}"));
         let errors = schema.errors(obj);
-        assert!(errors.is_empty(), "{what}: {key} {}: {errors:#?}\n{obj:#}", obj["metadata"]["name"]);
+        assert!(
+            errors.is_empty(),
+            "{what}: {key} {}: {errors:#?}\n{obj:#}",
+            obj["metadata"]["name"]
+        );
         if obj["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "argocd-karmada-plugin" {
             let mut d = obj.clone();
             defaults::apply(&mut d);
@@ -71,7 +83,8 @@ fn every_golden_snapshot_holds_valid_defaulted_policies() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("render__") || !name.ends_with(".snap") || name.contains(".helm-argv") {
+        if !name.starts_with("render__") || !name.ends_with(".snap") || name.contains(".helm-argv")
+        {
             continue;
         }
         let text = common::read(&path);
@@ -80,7 +93,10 @@ fn every_golden_snapshot_holds_valid_defaulted_policies() {
         let docs = argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap();
         checked += check_stream(&name, &docs, &schemas);
     }
-    assert!(checked >= 10, "only {checked} policies found in golden snapshots");
+    assert!(
+        checked >= 10,
+        "only {checked} policies found in golden snapshots"
+    );
 }
 
 /// An app in a temporary directory, built through the library with every placement feature.
@@ -90,7 +106,8 @@ struct Lib {
 
 impl Lib {
     fn build(&self, placement: &str, objects: &str) -> Result<Vec<Value>> {
-        let text = format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
+        let text =
+            format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
         std::fs::write(self.dir.path().join("karmada.yaml"), text)?;
         std::fs::create_dir_all(self.dir.path().join("overlays/m2"))?;
         let ctx = AppContext {
@@ -265,7 +282,13 @@ fn examples_render_valid_policies_through_the_binary() {
         .map(|e| common::repo_root().join("examples").join(e))
         .collect();
     for dir in examples {
-        let out = run_generate(&dir, &[("ARGOCD_APP_NAME", "demo"), ("ARGOCD_APP_NAMESPACE", "demo")]);
+        let out = run_generate(
+            &dir,
+            &[
+                ("ARGOCD_APP_NAME", "demo"),
+                ("ARGOCD_APP_NAMESPACE", "demo"),
+            ],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{}: {stderr}", dir.display());
         let stdout = String::from_utf8(out.stdout).unwrap();
@@ -285,7 +308,11 @@ fn placement_errors_through_the_binary_name_file_field_and_cluster() {
         "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\nclusters: {names: [member1, member2]}\noverrides: [{clusters: [membr1], replicas: 2}]\n",
     )
     .unwrap();
-    std::fs::write(app.join("cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n").unwrap();
+    std::fs::write(
+        app.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
     let out = run_generate(&app, &[]);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
