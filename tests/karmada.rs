@@ -345,3 +345,22 @@ fn schema_check_rejects_fields_karmada_would_prune_or_refuse() {
     empty["spec"]["resourceSelectors"] = serde_json::json!([]);
     assert_eq!(pp.errors(&empty).len(), 1);
 }
+
+#[test]
+fn readme_reference_example_is_a_valid_placement() {
+    let readme = common::read(&common::repo_root().join("README.md"));
+    let section = readme
+        .split("## karmada.yaml reference")
+        .nth(1)
+        .expect("README has a karmada.yaml reference section");
+    let example = section
+        .split("### Example")
+        .nth(1)
+        .and_then(|s| s.split("```yaml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the reference section has a yaml example");
+    let doc = argocd_karmada_plugin::yaml::parse_one(example, "README example").unwrap();
+    let p = Placement::parse(&doc, "README example").unwrap();
+    p.validate().unwrap();
+    assert_eq!(p.overrides.len(), 3);
+}
