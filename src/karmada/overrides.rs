@@ -95,6 +95,8 @@ pub fn rules(
 ) -> Result<BTreeMap<usize, Vec<Value>>> {
     let file = placement.file.as_str();
     let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
+    // Which `overrides:` entry each rule came from.
+    let mut origin: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -157,13 +159,125 @@ pub fn rules(
             }
         }
         for (idx, overriders) in per_object {
+            origin.entry(idx).or_default().push(entry.index);
             out.entry(idx).or_default().push(json!({
                 "targetCluster": {"clusterNames": entry.clusters},
                 "overriders": overriders,
             }));
         }
     }
+    for (idx, rules) in &out {
+        check_rules_compose(file, &items[*idx], &objects[*idx], rules, &origin[idx])?;
+    }
     Ok(out)
+}
+
+fn plaintext_paths(rule: &Value) -> Vec<&str> {
+    rule["overriders"]["plaintext"]
+        .as_array()
+        .map(|ops| ops.iter().filter_map(|o| o["path"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Two paths change the same place: equal (appends with `/-` excepted) or one inside the other.
+fn paths_overlap(a: &str, b: &str) -> bool {
+    if a == b {
+        return !a.ends_with("/-");
+    }
+    let inside = |outer: &str, inner: &str| {
+        inner.starts_with(outer) && inner[outer.len()..].starts_with('/')
+    };
+    inside(a, b) || inside(b, a)
+}
+
+/// Karmada applies the rules for a cluster one after the other, but each rule's JSON-patch ops were
+/// computed against the rendered object: rules that touch the same place on one cluster would
+/// silently undo each other, and ops must still apply after the earlier rules.
+fn check_rules_compose(
+    file: &str,
+    it: &Item,
+    obj: &Value,
+    rules: &[Value],
+    entries: &[usize],
+) -> Result<()> {
+    let clusters = |r: &Value| -> Vec<String> {
+        r["targetCluster"]["clusterNames"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (j, later) in rules.iter().enumerate() {
+        for (i, earlier) in rules[..j].iter().enumerate() {
+            let shared: Vec<String> = clusters(earlier)
+                .into_iter()
+                .filter(|c| clusters(later).contains(c))
+                .collect();
+            let Some(cluster) = shared.first() else {
+                continue;
+            };
+            for p in plaintext_paths(later) {
+                if let Some(q) = plaintext_paths(earlier)
+                    .into_iter()
+                    .find(|q| paths_overlap(p, q))
+                {
+                    return Err(error(
+                        file,
+                        &format!("overrides[{}]", entries[j]),
+                        format!(
+                            "changes {p} of {} on cluster {cluster}, which overrides[{}] also changes ({q}); combine them into one entry",
+                            it.key().display(),
+                            entries[i]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    // Every cluster's sequence of ops must apply cleanly.
+    let mut all_clusters: Vec<String> = rules.iter().flat_map(clusters).collect();
+    all_clusters.sort();
+    all_clusters.dedup();
+    for cluster in all_clusters {
+        let mut scratch = obj.clone();
+        for (rule, entry) in rules.iter().zip(entries) {
+            if !clusters(rule).contains(&cluster) {
+                continue;
+            }
+            for op in rule["overriders"]["plaintext"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let mut one = serde_json::Map::new();
+                one.insert("op".into(), op["operator"].clone());
+                one.insert("path".into(), op["path"].clone());
+                if let Some(v) = op.get("value") {
+                    one.insert("value".into(), v.clone());
+                }
+                let parsed: json_patch::Patch = serde_json::from_value(json!([one]))
+                    .map_err(|e| error(file, &format!("overrides[{entry}]"), e))?;
+                if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
+                    return Err(error(
+                        file,
+                        &format!("overrides[{entry}]"),
+                        format!(
+                            "{} {} cannot be applied to {} on cluster {cluster} after the earlier overrides: {}",
+                            op["operator"].as_str().unwrap_or(""),
+                            op["path"].as_str().unwrap_or(""),
+                            it.key().display(),
+                            patch_error_text(&e)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Which parts of an entry found something to change, so an entry that changes nothing fails.
@@ -596,6 +710,16 @@ mod tests {
                 ]})
             ]
         );
+    }
+
+    #[test]
+    fn overlapping_paths() {
+        assert!(paths_overlap("/a/env", "/a/env"));
+        assert!(paths_overlap("/a/env", "/a/env/0/value"));
+        assert!(paths_overlap("/a/env/0", "/a/env"));
+        assert!(!paths_overlap("/a/env/-", "/a/env/-"));
+        assert!(!paths_overlap("/a/env2", "/a/env"));
+        assert!(!paths_overlap("/a/env/0", "/a/env/1"));
     }
 
     #[test]

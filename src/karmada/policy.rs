@@ -379,8 +379,11 @@ fn override_names(
         let kind = it.kind.to_ascii_lowercase();
         let mut name = naming::label(&[app, &kind, &it.name]);
         if taken.contains_key(&(it.namespace.clone(), name.clone())) {
-            // Same kind and name in another API group: tell them apart by group.
-            name = naming::label(&[app, &kind, &it.name, scope::group(&it.api_version), "x"]);
+            // Same kind and name in another API group (or kinds differing only in case): the
+            // hash of the full identity tells them apart.
+            let id = format!("{:?}", it.key());
+            let hash = format!("{:08x}", naming::stable_hash(&id) as u32);
+            name = naming::label(&[app, &kind, &it.name, &hash]);
         }
         taken.insert((it.namespace.clone(), name.clone()), it.index);
         names.insert(it.index, name);
@@ -1113,6 +1116,42 @@ overrides:
     }
 
     #[test]
+    fn overrides_for_one_cluster_must_compose() {
+        let app = App::new();
+        let two_env = "clusters: {names: [m1, m2]}
+overrides:
+  - {clusters: [m1, m2], containers: [proxy], env: {A: '1'}}
+  - {clusters: [m2], containers: [proxy], env: {B: '2'}}
+";
+        assert_eq!(
+            app.build(two_env, WEB).unwrap_err().to_string(),
+            "karmada.yaml: overrides[1]: changes /spec/template/spec/containers/1/env of apps/Deployment dest/web on cluster m2, which overrides[0] also changes (/spec/template/spec/containers/1/env); combine them into one entry"
+        );
+        // Appends to an existing list and disjoint clusters compose.
+        let ok = "clusters: {names: [m1, m2]}
+overrides:
+  - {clusters: [m1, m2], containers: [web], env: {A: '1'}}
+  - {clusters: [m2], containers: [web], env: {B: '2'}}
+  - {clusters: [m1], containers: [proxy], env: {A: '1'}}
+";
+        let (_, pols) = app.build(ok, WEB).unwrap();
+        assert_eq!(
+            pols[1]["spec"]["overrideRules"].as_array().unwrap().len(),
+            3
+        );
+        let removed = "clusters: {names: [m1]}
+overrides:
+  - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: remove, path: /spec/template/spec/initContainers}]}]}
+  - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: replace, path: /spec/template/spec/initContainers/0/image, value: x}]}]}
+";
+        assert!(
+            app.build(removed, WEB).unwrap_err().to_string().starts_with(
+                "karmada.yaml: overrides[1]: changes /spec/template/spec/initContainers/0/image of apps/Deployment dest/web on cluster m1, which overrides[0] also changes"
+            )
+        );
+    }
+
+    #[test]
     fn override_policy_names_never_collide() {
         let app = App::new();
         let objects = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: other.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Weird_Name}\n";
@@ -1128,10 +1167,8 @@ overrides:
             .collect();
         assert_eq!(names.len(), 3);
         assert_eq!(names[0], "shop-widget-a");
-        assert!(
-            names[1].starts_with("shop-widget-a-other-com-x-"),
-            "{names:?}"
-        );
+        assert!(names[1].starts_with("shop-widget-a-"), "{names:?}");
+        assert_eq!(names[1].len(), "shop-widget-a-".len() + 8, "{names:?}");
         assert!(
             names[2].starts_with("shop-configmap-weird-name-"),
             "{names:?}"
