@@ -333,7 +333,7 @@ impl Waves {
                 && w > waves.namespace
             {
                 bail!(
-                    "Namespace {}: sync wave {w} is too late: its policies go in waves {} and {} (before the app's first wave {lowest}), so the Namespace needs wave {} or lower",
+                    "the rendered app: Namespace {}: metadata.annotations.{SYNC_WAVE}: wave {w} is too late: the policies in this namespace go in waves {} and {} (before the app's first wave {lowest}), so the Namespace needs wave {} or lower",
                     it.name,
                     waves.overrides,
                     waves.propagation,
@@ -921,7 +921,7 @@ spec:
         let e = app.build("clusters: {names: [m1]}\n", &late).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("Namespace dest: sync wave -7 is too late"),
+                .starts_with("the rendered app: Namespace dest: metadata.annotations.argocd.argoproj.io/sync-wave: wave -7 is too late"),
             "{e}"
         );
     }
