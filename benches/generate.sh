@@ -112,13 +112,15 @@ done
 } > "$app/karmada.yaml"
 
 # --- measure ---------------------------------------------------------------------------------
-# One run: prints "<wall seconds> <max RSS KiB>"; fails loudly if the command fails.
+# One run (wall clock from date(1), includes GNU time's own start-up, same for both): prints "<wall seconds> <max RSS KiB>"; fails loudly if the command fails.
 measure() {
-  local out="$work/out" log="$work/time"
-  if ! "$TIME" -f '%e %M' -o "$log" "$@" > "$out" 2> "$work/err"; then
+  local out="$work/out" log="$work/time" t0 t1
+  t0=$(date +%s%N)
+  if ! "$TIME" -f '%M' -o "$log" "$@" > "$out" 2> "$work/err"; then
     echo "failed: $*" >&2; cat "$work/err" >&2; exit 1
   fi
-  cat "$log"
+  t1=$(date +%s%N)
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}') $(cat "$log")"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -363,7 +363,9 @@ mod tests {
     #[test]
     fn strips_klog_headers() {
         assert_eq!(
-            strip_klog("E1125 19:35:36.567366   15619 run.go:72] \"command failed\" err=\"x\"\nplain"),
+            strip_klog(
+                "E1125 19:35:36.567366   15619 run.go:72] \"command failed\" err=\"x\"\nplain"
+            ),
             "\"command failed\" err=\"x\"\nplain"
         );
     }
