@@ -16,6 +16,15 @@ fn helm_bin() -> OsString {
         .unwrap_or_else(|| "helm".into())
 }
 
+/// The default release name: the app name, without the `<namespace>_` prefix Argo CD adds for
+/// apps outside its own namespace (helm forbids `_`), as Argo CD's own helm source does.
+pub fn release_name(app_name: &str) -> &str {
+    match app_name.split_once('_') {
+        Some((_, name)) if !name.is_empty() => name,
+        _ => app_name,
+    }
+}
+
 /// The argv after `helm` (`extra_values`: the temp file holding inline values).
 pub fn template_args(
     ctx: &AppContext,
@@ -26,7 +35,7 @@ pub fn template_args(
     let release = opts
         .release_name
         .clone()
-        .unwrap_or_else(|| ctx.app_name.clone());
+        .unwrap_or_else(|| release_name(&ctx.app_name).to_string());
     let mut args: Vec<OsString> = vec![
         "template".into(),
         release.into(),
@@ -138,4 +147,15 @@ pub fn one_line(s: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_name_drops_the_app_namespace() {
+        assert_eq!(release_name("team-a_guestbook"), "guestbook");
+        assert_eq!(release_name("guestbook"), "guestbook");
+    }
 }
