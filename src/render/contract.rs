@@ -345,7 +345,7 @@ mod tests {
         );
         assert_eq!(
             err(&[("ARGOCD_ENV_KARMADA_WEIGHTS", "a=x")]),
-            "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a non-negative integer"
+            "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a positive integer"
         );
     }
 
