@@ -99,12 +99,7 @@ pub fn rules(
             .filter(|it| it.propagated)
             .filter(|it| {
                 entry.target.as_ref().is_none_or(|t| {
-                    t.matches(
-                        &it.api_version,
-                        &it.kind,
-                        it.namespace.as_deref().unwrap_or(""),
-                        &it.name,
-                    )
+                    t.matches(&it.api_version, &it.kind, it.namespace.as_deref().unwrap_or(""), &it.name)
                 })
             })
             .collect();
@@ -116,23 +111,14 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => {
-                overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?
-            }
+            Some(dir) => overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
         let mut per_object: Vec<(usize, Value)> = Vec::new();
         let mut used = Used::default();
         for it in &candidates {
             let obj = &objects[it.index];
-            let overriders = object_overriders(
-                file,
-                entry,
-                it,
-                obj,
-                overlay_diffs.get(&it.index),
-                &mut used,
-            )?;
+            let overriders = object_overriders(file, entry, it, obj, overlay_diffs.get(&it.index), &mut used)?;
             if !overriders.is_empty() {
                 per_object.push((it.index, Value::Object(overriders)));
             }
@@ -325,9 +311,7 @@ fn object_overriders(
                 used.replicas = true;
                 ops.push(plaintext("replace", "/spec/replicas", Some(json!(n))));
             }
-            None if scalable(&it.api_version, &it.kind)
-                && obj.get("spec").is_some_and(Value::is_object) =>
-            {
+            None if scalable(&it.api_version, &it.kind) && obj.get("spec").is_some_and(Value::is_object) => {
                 used.replicas = true;
                 ops.push(plaintext("add", "/spec/replicas", Some(json!(n))));
             }
@@ -342,10 +326,7 @@ fn object_overriders(
     }
     for (i, patch) in entry.patches.iter().enumerate() {
         let ns = it.namespace.as_deref().unwrap_or("");
-        if !patch
-            .target
-            .matches(&it.api_version, &it.kind, ns, &it.name)
-        {
+        if !patch.target.matches(&it.api_version, &it.kind, ns, &it.name) {
             continue;
         }
         used.patches.insert(i);
@@ -357,8 +338,9 @@ fn object_overriders(
             } else {
                 one
             };
-            let parsed: json_patch::Patch = serde_json::from_value(one)
-                .map_err(|e| error(file, &format!("{path}.patches[{i}].ops[{j}]"), e))?;
+            let parsed: json_patch::Patch = serde_json::from_value(one).map_err(|e| {
+                error(file, &format!("{path}.patches[{i}].ops[{j}]"), e)
+            })?;
             if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
                 return Err(error(
                     file,
@@ -397,11 +379,7 @@ fn scalable(api_version: &str, kind: &str) -> bool {
         && matches!(kind, "Deployment" | "StatefulSet" | "ReplicaSet")
 }
 
-fn command_args(
-    list: &[ContainerArgs],
-    conts: &[Container<'_>],
-    used: &mut BTreeSet<String>,
-) -> Vec<Value> {
+fn command_args(list: &[ContainerArgs], conts: &[Container<'_>], used: &mut BTreeSet<String>) -> Vec<Value> {
     let mut out = Vec::new();
     for ca in list {
         if !conts.iter().any(|c| !c.init && c.name == ca.container) {
@@ -412,9 +390,7 @@ fn command_args(
             out.push(json!({"containerName": ca.container, "operator": "add", "value": ca.add}));
         }
         if !ca.remove.is_empty() {
-            out.push(
-                json!({"containerName": ca.container, "operator": "remove", "value": ca.remove}),
-            );
+            out.push(json!({"containerName": ca.container, "operator": "remove", "value": ca.remove}));
         }
     }
     out
@@ -428,30 +404,15 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
             .iter()
             .map(|(k, v)| json!({"name": k, "value": v}))
             .collect();
-        return vec![plaintext(
-            "add",
-            &format!("{}/env", c.pointer),
-            Some(Value::Array(list)),
-        )];
+        return vec![plaintext("add", &format!("{}/env", c.pointer), Some(Value::Array(list)))];
     };
     let mut ops = Vec::new();
     for (k, v) in env {
         let entry = json!({"name": k, "value": v});
-        match existing
-            .iter()
-            .position(|e| e.get("name").and_then(Value::as_str) == Some(k))
-        {
+        match existing.iter().position(|e| e.get("name").and_then(Value::as_str) == Some(k)) {
             Some(i) if existing[i] == entry => {}
-            Some(i) => ops.push(plaintext(
-                "replace",
-                &format!("{}/env/{i}", c.pointer),
-                Some(entry),
-            )),
-            None => ops.push(plaintext(
-                "add",
-                &format!("{}/env/-", c.pointer),
-                Some(entry),
-            )),
+            Some(i) => ops.push(plaintext("replace", &format!("{}/env/{i}", c.pointer), Some(entry))),
+            None => ops.push(plaintext("add", &format!("{}/env/-", c.pointer), Some(entry))),
         }
     }
     ops
@@ -461,12 +422,9 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
 fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
     let rel = Path::new(dir);
     let escapes = rel.is_absolute()
-        || rel.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
+        || rel
+            .components()
+            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
     if escapes {
         return Err(error(
             file,
@@ -582,11 +540,9 @@ mod tests {
         );
         assert_eq!(
             env_ops(&conts[2], &env),
-            vec![
-                json!({"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
-                    {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
-                ]})
-            ]
+            vec![json!({"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+                {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
+            ]})]
         );
     }
 

@@ -144,10 +144,7 @@ pub fn build(
         ));
     }
     // Cluster-scoped overrides first, then namespaced ones, each in object order.
-    let mut overridden: Vec<&Item> = items
-        .iter()
-        .filter(|it| rules.contains_key(&it.index))
-        .collect();
+    let mut overridden: Vec<&Item> = items.iter().filter(|it| rules.contains_key(&it.index)).collect();
     overridden.sort_by_key(|it| (it.namespace.is_some(), it.index));
     for it in overridden {
         overrides.push(override_policy(
@@ -164,12 +161,7 @@ pub fn build(
 
 /// Checks identity fields, fills the destination namespace, clears namespaces of cluster-scoped
 /// objects and rejects duplicates.
-fn normalize(
-    ctx: &AppContext,
-    scopes: &Scopes,
-    objects: &mut [Value],
-    origin: &str,
-) -> Result<Vec<Item>> {
+fn normalize(ctx: &AppContext, scopes: &Scopes, objects: &mut [Value], origin: &str) -> Result<Vec<Item>> {
     let mut items: Vec<Item> = Vec::with_capacity(objects.len());
     let mut seen: BTreeMap<ObjectKey, usize> = BTreeMap::new();
     for (index, obj) in objects.iter_mut().enumerate() {
@@ -177,10 +169,7 @@ fn normalize(
         let text = |v: &Value, field: &str| -> Result<String> {
             match v.pointer(field).and_then(Value::as_str) {
                 Some(s) if !s.is_empty() => Ok(s.to_string()),
-                _ => bail!(
-                    "{origin}: object #{doc}: missing {}",
-                    field.trim_start_matches('/').replace('/', ".")
-                ),
+                _ => bail!("{origin}: object #{doc}: missing {}", field.trim_start_matches('/').replace('/', ".")),
             }
         };
         let api_version = text(obj, "/apiVersion")?;
@@ -194,11 +183,7 @@ fn normalize(
             meta.remove("namespace");
             None
         } else {
-            match meta
-                .get("namespace")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-            {
+            match meta.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()) {
                 Some(ns) => Some(ns.to_string()),
                 None => {
                     if ctx.namespace.is_empty() {
@@ -334,10 +319,7 @@ impl Waves {
     /// Namespaces of the app that hold our policies get a wave before them.
     fn mark_namespaces(&self, objects: &mut [Value], items: &[Item]) {
         for it in items {
-            if it.kind != "Namespace"
-                || it.api_version != "v1"
-                || !self.policy_namespaces.contains(&it.name)
-            {
+            if it.kind != "Namespace" || it.api_version != "v1" || !self.policy_namespaces.contains(&it.name) {
                 continue;
             }
             let obj = &mut objects[it.index];
@@ -355,11 +337,7 @@ impl Waves {
 }
 
 /// One OverridePolicy per overridden object: `<app>-<kind>-<name>`, unique per namespace.
-fn override_names(
-    app: &str,
-    items: &[Item],
-    rules: &BTreeMap<usize, Vec<Value>>,
-) -> BTreeMap<usize, String> {
+fn override_names(app: &str, items: &[Item], rules: &BTreeMap<usize, Vec<Value>>) -> BTreeMap<usize, String> {
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
     let mut taken: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
     for it in items.iter().filter(|it| rules.contains_key(&it.index)) {
