@@ -286,6 +286,13 @@ pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
             _ => ctx.display_dir.trim_end_matches('/').to_string(),
         })
         .unwrap_or_else(|_| dir.display().to_string());
+    let inside = std::fs::canonicalize(dir)
+        .ok()
+        .zip(RepoRoot::find(&ctx.app_dir).ok())
+        .is_some_and(|(dir, root)| root.contains(&dir));
+    if !inside {
+        bail!("{shown}: not a directory inside the repository");
+    }
     let candidates = [
         Command::new("kustomize").arg("build").arg(dir),
         Command::new("kubectl").arg("kustomize").arg(dir),
