@@ -10,10 +10,20 @@ use crate::exec::Command;
 use crate::render::AppContext;
 
 /// The helm binary: `$HELM_BIN`, else `helm` on `PATH`.
-fn helm_bin() -> OsString {
-    std::env::var_os("HELM_BIN")
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "helm".into())
+fn helm_bin() -> (OsString, bool) {
+    match std::env::var_os("HELM_BIN").filter(|v| !v.is_empty()) {
+        Some(bin) => (bin, true),
+        None => ("helm".into(), false),
+    }
+}
+
+/// The default release name: the app name, without the `<namespace>_` prefix Argo CD adds for
+/// apps outside its own namespace (helm forbids `_`), as Argo CD's own helm source does.
+pub fn release_name(app_name: &str) -> &str {
+    match app_name.split_once('_') {
+        Some((_, name)) if !name.is_empty() => name,
+        _ => app_name,
+    }
 }
 
 /// The argv after `helm` (`extra_values`: the temp file holding inline values).
@@ -26,7 +36,7 @@ pub fn template_args(
     let release = opts
         .release_name
         .clone()
-        .unwrap_or_else(|| ctx.app_name.clone());
+        .unwrap_or_else(|| release_name(&ctx.app_name).to_string());
     let mut args: Vec<OsString> = vec![
         "template".into(),
         release.into(),
@@ -97,12 +107,17 @@ pub fn render(ctx: &AppContext, opts: &HelmOpts, root: &RepoRoot) -> Result<Stri
         }
     };
     let args = template_args(ctx, opts, &value_files, extra.as_ref().map(|f| f.path()));
-    let cmd = Command::new(helm_bin())
+    let (bin, from_env) = helm_bin();
+    let cmd = Command::new(&bin)
         .args(args)
         .cwd(&ctx.app_dir)
         .timeout(TOOL_TIMEOUT);
     let out = match cmd.run() {
         Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && from_env => bail!(
+            "{chart}: HELM_BIN: \"{}\" not found; point it at the helm binary or unset it to use helm from PATH",
+            bin.to_string_lossy()
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "{chart}: helm is not installed; install helm 3 in the plugin's sidecar image (or set HELM_BIN to its path)"
         ),
@@ -138,4 +153,15 @@ pub fn one_line(s: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_name_drops_the_app_namespace() {
+        assert_eq!(release_name("team-a_guestbook"), "guestbook");
+        assert_eq!(release_name("guestbook"), "guestbook");
+    }
 }
