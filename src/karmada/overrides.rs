@@ -5,7 +5,7 @@
 //! OverridePolicy per overridden object).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -579,33 +579,26 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
     ops
 }
 
-/// The overlay directory, which must be a directory inside the app.
+/// The overlay directory: relative to the app directory and, after following symlinks, a
+/// directory inside the repository (overlays shared between apps are common in GitOps repos).
 fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    let rel = Path::new(dir);
-    let escapes = rel.is_absolute()
-        || rel.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
-    if escapes {
+    if Path::new(dir).is_absolute() {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" must be a directory inside the app (relative, without '..')"),
+            format!("\"{dir}\" must be a path relative to the app directory"),
         ));
     }
-    let full = ctx.app_dir.join(rel);
-    let inside = match (full.canonicalize(), ctx.app_dir.canonicalize()) {
-        (Ok(f), Ok(root)) => f.starts_with(&root) && f.is_dir(),
-        _ => false,
-    };
+    let full = ctx.app_dir.join(dir);
+    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
+    let inside = full
+        .canonicalize()
+        .is_ok_and(|f| root.contains(&f) && f.is_dir());
     if !inside {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" is not a directory inside the app"),
+            format!("\"{dir}\" is not a directory inside the repository"),
         ));
     }
     Ok(full)

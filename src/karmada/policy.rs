@@ -1104,14 +1104,14 @@ overrides:
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"../up\" must be a directory inside the app (relative, without '..')"
+            "karmada.yaml: overrides[0].kustomize: \"../up\" is not a directory inside the repository"
         );
         let e = app
             .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/none}]\n", WEB)
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the app"
+            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the repository"
         );
     }
 
