@@ -679,6 +679,38 @@ fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Labels: valid label keys and values (a member cluster would refuse others).
+fn labels(f: Field<'_>) -> Result<BTreeMap<String, String>> {
+    let map = annotations(f)?;
+    for (k, v) in &map {
+        if !super::naming::is_label_value(v) {
+            return Err(super::fields::error(
+                f.file,
+                &super::fields::join(f.path, k),
+                format!(
+                    "\"{v}\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+                ),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+/// Annotations: valid keys, any string values.
+fn annotations(f: Field<'_>) -> Result<BTreeMap<String, String>> {
+    let map = f.string_map()?;
+    for k in map.keys() {
+        if !super::naming::is_label_key(k) {
+            return Err(super::fields::error(
+                f.file,
+                &super::fields::join(f.path, k),
+                "not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')",
+            ));
+        }
+    }
+    Ok(map)
+}
+
 fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
     let mut keys = AFFINITY_KEYS.to_vec();
     keys.push("groups");
@@ -787,9 +819,7 @@ fn parse_field_requirement(f: Field<'_>, key: ClusterField) -> Result<FieldRequi
 
 fn parse_label_selector(f: Field<'_>) -> Result<LabelSelector> {
     let obj = f.object(&["matchLabels", "matchExpressions"])?;
-    let match_labels = obj
-        .opt("matchLabels", |f| f.string_map())?
-        .unwrap_or_default();
+    let match_labels = obj.opt("matchLabels", labels)?.unwrap_or_default();
     let match_expressions = obj
         .opt("matchExpressions", |f| {
             let mut out = Vec::new();
@@ -1158,10 +1188,8 @@ fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
                 .unwrap_or_default(),
             image: o.opt("image", parse_image)?,
             replicas: o.opt("replicas", |f| f.int_in(0, i32::MAX.into()))?,
-            labels: o.opt("labels", |f| f.string_map())?.unwrap_or_default(),
-            annotations: o
-                .opt("annotations", |f| f.string_map())?
-                .unwrap_or_default(),
+            labels: o.opt("labels", labels)?.unwrap_or_default(),
+            annotations: o.opt("annotations", annotations)?.unwrap_or_default(),
             command: o.opt("command", parse_container_args)?.unwrap_or_default(),
             args: o.opt("args", parse_container_args)?.unwrap_or_default(),
             env: o.opt("env", |f| f.string_map())?.unwrap_or_default(),
@@ -1494,6 +1522,18 @@ overrides:
         assert_eq!(
             err(HEAD),
             "k.yaml: clusters: missing; name the member clusters (clusters.names) or select them (clusters.selector)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}clusters: {{names: [a]}}\noverrides: [{{clusters: [a], labels: {{tier: 'gold plated'}}}}]\n"
+            )),
+            "k.yaml: overrides[0].labels.tier: \"gold plated\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}clusters: {{selector: {{matchLabels: {{'bad key!': x}}}}}}\n"
+            )),
+            "k.yaml: clusters.selector.matchLabels.bad key!: not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')"
         );
         assert_eq!(
             err(&format!("{HEAD}clusters: {{names: [Member_1]}}\n")),
