@@ -322,6 +322,12 @@ impl Waves {
             .map(|it| wave_of(&objects[it.index]).unwrap_or(0))
             .min()
             .unwrap_or(0);
+        // Argo CD reads waves as 32-bit-safe integers in practice; leave room for three below.
+        if lowest < i64::from(i32::MIN) {
+            bail!(
+                "the rendered app: sync wave {lowest} is too low; use waves within the 32-bit integer range"
+            );
+        }
         let waves = Waves {
             overrides: (lowest - 2).to_string(),
             propagation: (lowest - 1).to_string(),
@@ -958,6 +964,14 @@ spec:
                 .starts_with("the rendered app: Namespace dest: metadata.annotations.argocd.argoproj.io/sync-wave: wave -7 is too late"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn absurd_waves_are_errors_not_overflows() {
+        let app = App::new();
+        let objects = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {argocd.argoproj.io/sync-wave: '-9223372036854775808'}}\n";
+        let e = app.build("clusters: {names: [m1]}\n", objects).unwrap_err();
+        assert!(e.to_string().contains("is too low"), "{e}");
     }
 
     #[test]
