@@ -322,7 +322,7 @@ impl Waves {
             .map(|it| wave_of(&objects[it.index]).unwrap_or(0))
             .min()
             .unwrap_or(0);
-        // Argo CD reads waves as 32-bit-safe integers in practice; leave room for three below.
+        // The policies need three waves below the lowest one; keep far from integer overflow.
         if lowest < i64::from(i32::MIN) {
             bail!(
                 "the rendered app: sync wave {lowest} is too low; use waves within the 32-bit integer range"
