@@ -684,15 +684,21 @@ fn overlay_patches(
         let ops: Vec<Value> = diff
             .0
             .iter()
-            .map(|op| {
+            .filter_map(|op| {
                 let v = serde_json::to_value(op).unwrap_or(Value::Null);
-                plaintext(
-                    v["op"].as_str().unwrap_or("replace"),
-                    v["path"].as_str().unwrap_or(""),
-                    v.get("value").cloned(),
-                )
+                let kind = v["op"].as_str().unwrap_or("replace");
+                let path = v["path"].as_str().unwrap_or("");
+                // The API server drops a null `value`: null means "absent" for Kubernetes objects.
+                match (kind, v.get("value")) {
+                    ("add", Some(Value::Null)) => None,
+                    ("replace", Some(Value::Null)) => Some(plaintext("remove", path, None)),
+                    (_, value) => Some(plaintext(kind, path, value.cloned())),
+                }
             })
             .collect();
+        if ops.is_empty() {
+            continue;
+        }
         out.insert(base.index, ops);
     }
     Ok(out)

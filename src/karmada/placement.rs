@@ -1306,19 +1306,24 @@ fn parse_patches(f: Field<'_>) -> Result<Vec<Patch>> {
                     Ok(p.to_string())
                 })?;
                 let value = match op.opt("value", |f| Ok(f.value.clone()))? {
-                    Some(v) if kind == PatchOpKind::Remove => {
-                        let _ = v;
+                    Some(_) if kind == PatchOpKind::Remove => {
                         return Err(error(f.file, &op.path_of("value"), "remove takes no value"));
                     }
-                    None if kind != PatchOpKind::Remove && !op.has("value") => {
+                    None if kind != PatchOpKind::Remove && op.has("value") => {
+                        // The API server drops a null `value`, so Karmada would never see it.
+                        return Err(error(
+                            f.file,
+                            &op.path_of("value"),
+                            "null cannot be sent to Karmada; use `op: remove` to delete a field",
+                        ));
+                    }
+                    None if kind != PatchOpKind::Remove => {
                         return Err(error(
                             f.file,
                             &op.path_of("value"),
                             format!("missing ({} needs a value)", kind.as_str()),
                         ));
                     }
-                    // `value: null` is a real value for add/replace.
-                    None if kind != PatchOpKind::Remove => Some(Value::Null),
                     v => v,
                 };
                 ops.push(PatchOp {

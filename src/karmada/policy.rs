@@ -966,6 +966,96 @@ spec:
         );
     }
 
+    /// Every node of a full placement replaced by values of every other type: never a panic, and
+    /// every refusal names the file and a field.
+    #[test]
+    fn structurally_mutated_placements_never_panic() {
+        let full = "clusters:
+  exclude: [m9]
+  groups:
+    - {name: primary, names: [m1, m2], provider: [aws]}
+    - {name: backup, selector: {matchLabels: {t: b}, matchExpressions: [{key: k, operator: In, values: [v]}]}, region: {notIn: [us]}}
+replicas: {mode: Divided, weights: {m1: 2, m2: 1}}
+spread: [{by: cluster, min: 1, max: 2}]
+propagateDeps: true
+failover: {application: {tolerationSeconds: 30, purgeMode: Gracefully, gracePeriodSeconds: 60, statePreservation: [{aliasLabelName: a, jsonPath: '{.x}'}]}, cluster: {purgeMode: Directly}}
+conflictResolution: Abort
+priority: 1
+preemption: Never
+suspension: {clusters: [m1]}
+preserveResourcesOnDeletion: true
+tolerations: [{key: k, operator: Exists}]
+overrides:
+  - clusters: [m1]
+    target: {kind: Deployment}
+    containers: [web]
+    image: {registry: r, repository: x/y, tag: t}
+    replicas: 2
+    labels: {a: b}
+    annotations: {c: d}
+    command: {web: {add: [x1], remove: [y1]}}
+    args: {web: [z]}
+    env: {E: v}
+    patches: [{target: {kind: Deployment}, ops: [{op: add, path: /spec/paused, value: true}]}]
+";
+        let head = "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n";
+        let doc = crate::yaml::parse_one(&format!("{head}{full}"), "k").unwrap();
+        fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => m.iter().for_each(|(k, c)| {
+                    pointers(
+                        c,
+                        format!("{at}/{}", super::super::overrides::escape(k)),
+                        out,
+                    )
+                }),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, c)| pointers(c, format!("{at}/{i}"), out)),
+                _ => {}
+            }
+            out.push(at);
+        }
+        let mut all = Vec::new();
+        pointers(&doc, String::new(), &mut all);
+        App::new().build(full, WEB).unwrap();
+        let replacements = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(2.5),
+            json!("x"),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!([1]),
+            json!({"zz": 1}),
+            json!("m1"),
+        ];
+        let app = App::new();
+        let (mut ok, mut refused) = (0, 0);
+        for ptr in all.iter().filter(|p| !p.is_empty()) {
+            for r in &replacements {
+                let mut d = doc.clone();
+                *d.pointer_mut(ptr).unwrap() = r.clone();
+                let text = crate::yaml::to_string(&d).unwrap();
+                let text = text.strip_prefix(head).unwrap_or(&text).to_string();
+                let result = std::panic::catch_unwind(|| app.build(&text, WEB).map(|_| ()));
+                match result {
+                    Err(_) => panic!("panic with {ptr} = {r}"),
+                    Ok(Ok(())) => ok += 1,
+                    Ok(Err(e)) => {
+                        let msg = e.to_string();
+                        assert!(msg.starts_with("karmada.yaml: "), "{ptr} = {r}: {msg}");
+                        refused += 1;
+                    }
+                }
+            }
+        }
+        assert!(refused > 200 && ok > 20, "refused {refused}, accepted {ok}");
+    }
+
     #[test]
     fn absurd_waves_are_errors_not_overflows() {
         let app = App::new();
@@ -1136,6 +1226,21 @@ overrides:
                 {"path": "/spec/replicas", "operator": "replace", "value": 4},
                 {"path": "/spec/template/spec/containers/0/env/0/value", "operator": "replace", "value": "z"},
             ])
+        );
+        // Null means absent to Kubernetes (and the API server drops null values).
+        app.overlay(
+            "overlays/nulls",
+            &WEB.replace("replicas: 2", "replicas: null\n  paused: null"),
+        );
+        let (_, pols) = app
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/nulls}]\n",
+                WEB,
+            )
+            .unwrap();
+        assert_eq!(
+            pols[1]["spec"]["overrideRules"][0]["overriders"]["plaintext"],
+            json!([{"path": "/spec/replicas", "operator": "remove"}])
         );
         let e = app
             .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/extra}]\n", WEB)
