@@ -29,6 +29,10 @@ pub struct Placement {
     pub preemption: Preemption,
     pub suspension: Option<Suspension>,
     pub preserve_resources_on_deletion: Option<bool>,
+    /// Policy changes apply only when the object next changes (`activationPreference: Lazy`).
+    pub lazy_activation: bool,
+    /// Scheduling priority from a Kubernetes PriorityClass on the control plane.
+    pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub overrides: Vec<Override>,
 }
@@ -351,6 +355,8 @@ const TOP_KEYS: &[&str] = &[
     "preemption",
     "suspension",
     "preserveResourcesOnDeletion",
+    "activationPreference",
+    "schedulePriority",
     "tolerations",
     "overrides",
 ];
@@ -431,6 +437,15 @@ impl Placement {
                 .unwrap_or_default(),
             suspension: obj.opt("suspension", parse_suspension)?.flatten(),
             preserve_resources_on_deletion: obj.opt("preserveResourcesOnDeletion", |f| f.bool())?,
+            lazy_activation: obj
+                .opt("activationPreference", |f| f.choice(&[("Lazy", true)]))?
+                .unwrap_or(false),
+            schedule_priority_class: obj.opt("schedulePriority", |f| {
+                let o = f.object(&["priorityClassName"])?;
+                o.req("priorityClassName", |f| {
+                    f.non_empty_str().map(str::to_string)
+                })
+            })?,
             tolerations: obj
                 .opt("tolerations", parse_tolerations)?
                 .unwrap_or_default(),

@@ -498,6 +498,9 @@ fn propagation_policy(
             ConflictResolution::Overwrite => "Overwrite",
         }),
     );
+    if p.lazy_activation {
+        spec.insert("activationPreference".into(), json!("Lazy"));
+    }
     match &p.suspension {
         Some(Suspension::All) => {
             spec.insert("suspension".into(), json!({"dispatching": true}));
@@ -512,6 +515,12 @@ fn propagation_policy(
     }
     if let Some(b) = p.preserve_resources_on_deletion {
         spec.insert("preserveResourcesOnDeletion".into(), json!(b));
+    }
+    if let Some(class) = &p.schedule_priority_class {
+        spec.insert(
+            "schedulePriority".into(),
+            json!({"priorityClassSource": "KubePriorityClass", "priorityClassName": class}),
+        );
     }
     json!({
         "apiVersion": POLICY_API_VERSION,
@@ -1387,6 +1396,8 @@ priority: 7
 preemption: Always
 suspension: {dispatching: true}
 preserveResourcesOnDeletion: false
+activationPreference: Lazy
+schedulePriority: {priorityClassName: critical}
 tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
 ";
         let (_, pols) = app.build(placement, WEB).unwrap();
@@ -1421,6 +1432,11 @@ tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
         assert_eq!(spec["preemption"], "Always");
         assert_eq!(spec["suspension"], json!({"dispatching": true}));
         assert_eq!(spec["preserveResourcesOnDeletion"], false);
+        assert_eq!(spec["activationPreference"], "Lazy");
+        assert_eq!(
+            spec["schedulePriority"],
+            json!({"priorityClassSource": "KubePriorityClass", "priorityClassName": "critical"})
+        );
         let (_, pols) = app
             .build(
                 "clusters: {names: [m1]}\npropagateDeps: false\nreplicas: {mode: Aggregated}\n",
