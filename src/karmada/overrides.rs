@@ -5,7 +5,7 @@
 //! OverridePolicy per overridden object).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -84,7 +84,40 @@ fn plaintext(op: &str, path: &str, value: Option<Value>) -> Value {
     Value::Object(m)
 }
 
-/// The override rules of every overridden object, keyed by the object's position.
+/// Override rules, each stored once (apps often repeat one change over many objects), and the
+/// rules of every overridden object.
+#[derive(Debug, Default)]
+pub struct Rules {
+    pub unique: Vec<Value>,
+    ids: std::collections::HashMap<String, usize>,
+    /// Object position -> (`overrides:` entry, rule id), in entry order.
+    pub by_object: BTreeMap<usize, Vec<(usize, usize)>>,
+}
+
+impl Rules {
+    fn add(&mut self, object: usize, entry: usize, rule: Value) {
+        let key = rule.to_string();
+        let id = match self.ids.get(&key) {
+            Some(id) => *id,
+            None => {
+                self.unique.push(rule);
+                self.ids.insert(key, self.unique.len() - 1);
+                self.unique.len() - 1
+            }
+        };
+        self.by_object.entry(object).or_default().push((entry, id));
+    }
+
+    /// The rule ids of an object (empty when it is not overridden).
+    pub fn ids_of(&self, object: usize) -> Vec<usize> {
+        self.by_object
+            .get(&object)
+            .map(|r| r.iter().map(|(_, id)| *id).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The override rules of every overridden object.
 pub fn rules(
     ctx: &AppContext,
     placement: &Placement,
@@ -92,11 +125,9 @@ pub fn rules(
     items: &[Item],
     normalize: Normalizer<'_>,
     overlay: super::policy::OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<Value>>> {
+) -> Result<Rules> {
     let file = placement.file.as_str();
-    let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
-    // Which `overrides:` entry each rule came from.
-    let mut origin: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut out = Rules::default();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -159,15 +190,17 @@ pub fn rules(
             }
         }
         for (idx, overriders) in per_object {
-            origin.entry(idx).or_default().push(entry.index);
-            out.entry(idx).or_default().push(json!({
+            let rule = json!({
                 "targetCluster": {"clusterNames": entry.clusters},
                 "overriders": overriders,
-            }));
+            });
+            out.add(idx, entry.index, rule);
         }
     }
-    for (idx, rules) in &out {
-        check_rules_compose(file, &items[*idx], &objects[*idx], rules, &origin[idx])?;
+    for (idx, rules) in &out.by_object {
+        let values: Vec<&Value> = rules.iter().map(|(_, id)| &out.unique[*id]).collect();
+        let entries: Vec<usize> = rules.iter().map(|(e, _)| *e).collect();
+        check_rules_compose(file, &items[*idx], &objects[*idx], &values, &entries)?;
     }
     Ok(out)
 }
@@ -197,7 +230,7 @@ fn check_rules_compose(
     file: &str,
     it: &Item,
     obj: &Value,
-    rules: &[Value],
+    rules: &[&Value],
     entries: &[usize],
 ) -> Result<()> {
     let clusters = |r: &Value| -> Vec<String> {
@@ -239,7 +272,7 @@ fn check_rules_compose(
         }
     }
     // Every cluster's sequence of ops must apply cleanly.
-    let mut all_clusters: Vec<String> = rules.iter().flat_map(clusters).collect();
+    let mut all_clusters: Vec<String> = rules.iter().flat_map(|r| clusters(r)).collect();
     all_clusters.sort();
     all_clusters.dedup();
     for cluster in all_clusters {
@@ -579,33 +612,26 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
     ops
 }
 
-/// The overlay directory, which must be a directory inside the app.
+/// The overlay directory: relative to the app directory and, after following symlinks, a
+/// directory inside the repository (overlays shared between apps are common in GitOps repos).
 fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    let rel = Path::new(dir);
-    let escapes = rel.is_absolute()
-        || rel.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
-    if escapes {
+    if Path::new(dir).is_absolute() {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" must be a directory inside the app (relative, without '..')"),
+            format!("\"{dir}\" must be a path relative to the app directory"),
         ));
     }
-    let full = ctx.app_dir.join(rel);
-    let inside = match (full.canonicalize(), ctx.app_dir.canonicalize()) {
-        (Ok(f), Ok(root)) => f.starts_with(&root) && f.is_dir(),
-        _ => false,
-    };
+    let full = ctx.app_dir.join(dir);
+    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
+    let inside = full
+        .canonicalize()
+        .is_ok_and(|f| root.contains(&f) && f.is_dir());
     if !inside {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" is not a directory inside the app"),
+            format!("\"{dir}\" is not a directory inside the repository"),
         ));
     }
     Ok(full)

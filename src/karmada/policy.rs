@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::naming;
+use super::overrides::Rules;
 use super::placement::{
     Affinity, ApplicationFailover, ClusterFailover, Clusters, ConflictResolution, Failover,
     LabelSelector, Placement, Preemption, PurgeMode, Replicas, Spread, SpreadBy, StateRule,
@@ -103,7 +104,12 @@ pub fn build(
         }
     }
     let waves = Waves::new(objects, &items, &namespaces)?;
-    let override_names = override_names(app, &items, &rules);
+    let groups = override_groups(&items, &rules);
+    let override_names = override_names(app, &items, &groups);
+    let policy_of: BTreeMap<usize, &str> = groups
+        .iter()
+        .flat_map(|g| g.iter().map(|i| (*i, override_names[&g[0]].as_str())))
+        .collect();
 
     let mut propagation = Vec::new();
     let mut overrides = Vec::new();
@@ -112,10 +118,7 @@ pub fn build(
         .filter(|it| it.propagated && it.namespace.is_none())
         .collect();
     if !cluster_items.is_empty() {
-        let deps: Vec<&str> = cluster_items
-            .iter()
-            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
-            .collect();
+        let deps = dependent_overrides(&cluster_items, &policy_of);
         propagation.push(propagation_policy(
             app,
             None,
@@ -130,10 +133,7 @@ pub fn build(
             .iter()
             .filter(|it| it.propagated && it.namespace.as_deref() == Some(*ns))
             .collect();
-        let deps: Vec<&str> = ns_items
-            .iter()
-            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
-            .collect();
+        let deps = dependent_overrides(&ns_items, &policy_of);
         propagation.push(propagation_policy(
             app,
             Some(ns),
@@ -144,16 +144,19 @@ pub fn build(
         ));
     }
     // Cluster-scoped overrides first, then namespaced ones, each in object order.
-    let mut overridden: Vec<&Item> = items
-        .iter()
-        .filter(|it| rules.contains_key(&it.index))
-        .collect();
-    overridden.sort_by_key(|it| (it.namespace.is_some(), it.index));
-    for it in overridden {
+    let mut ordered: Vec<&Vec<usize>> = groups.iter().collect();
+    ordered.sort_by_key(|g| (items[g[0]].namespace.is_some(), g[0]));
+    for group in ordered {
+        let members: Vec<&Item> = group.iter().map(|i| &items[*i]).collect();
+        let group_rules: Vec<&Value> = rules
+            .ids_of(group[0])
+            .into_iter()
+            .map(|id| &rules.unique[id])
+            .collect();
         overrides.push(override_policy(
-            &override_names[&it.index],
-            it,
-            &rules[&it.index],
+            &override_names[&group[0]],
+            &members,
+            &group_rules,
             &waves.overrides,
         ));
     }
@@ -367,28 +370,58 @@ impl Waves {
     }
 }
 
-/// One OverridePolicy per overridden object: `<app>-<kind>-<name>`, unique per namespace.
-fn override_names(
-    app: &str,
-    items: &[Item],
-    rules: &BTreeMap<usize, Vec<Value>>,
-) -> BTreeMap<usize, String> {
+/// Objects of one namespace with exactly the same rules share one OverridePolicy (the rules'
+/// paths were computed per object, so equal rules are right for each of them). Groups are listed
+/// by their first object; each overridden object is in one group.
+fn override_groups(items: &[Item], rules: &Rules) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_key: BTreeMap<(Option<String>, Vec<usize>), usize> = BTreeMap::new();
+    for (idx, _) in rules.by_object.iter() {
+        let key = (items[*idx].namespace.clone(), rules.ids_of(*idx));
+        match by_key.get(&key) {
+            Some(g) => groups[*g].push(*idx),
+            None => {
+                by_key.insert(key, groups.len());
+                groups.push(vec![*idx]);
+            }
+        }
+    }
+    groups
+}
+
+/// The OverridePolicy of each group, keyed by the group's first object: `<app>-<kind>-<name>` of
+/// that object, unique per namespace.
+fn override_names(app: &str, items: &[Item], groups: &[Vec<usize>]) -> BTreeMap<usize, String> {
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
-    let mut taken: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
-    for it in items.iter().filter(|it| rules.contains_key(&it.index)) {
+    let mut taken: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    for group in groups {
+        let it = &items[group[0]];
         let kind = it.kind.to_ascii_lowercase();
         let mut name = naming::label(&[app, &kind, &it.name]);
-        if taken.contains_key(&(it.namespace.clone(), name.clone())) {
+        if taken.contains(&(it.namespace.clone(), name.clone())) {
             // Same kind and name in another API group (or kinds differing only in case): the
             // hash of the full identity tells them apart.
             let id = format!("{:?}", it.key());
             let hash = format!("{:08x}", naming::stable_hash(&id) as u32);
             name = naming::label(&[app, &kind, &it.name, &hash]);
         }
-        taken.insert((it.namespace.clone(), name.clone()), it.index);
-        names.insert(it.index, name);
+        taken.insert((it.namespace.clone(), name.clone()));
+        names.insert(group[0], name);
     }
     names
+}
+
+/// The OverridePolicies that select some of `items` (each once, in object order).
+fn dependent_overrides<'a>(items: &[&Item], policy_of: &BTreeMap<usize, &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for it in items {
+        if let Some(name) = policy_of.get(&it.index)
+            && !out.contains(name)
+        {
+            out.push(name);
+        }
+    }
+    out
 }
 
 fn metadata(name: &str, namespace: Option<&str>, wave: &str) -> Value {
@@ -696,7 +729,8 @@ fn failover_json(f: &Failover) -> Value {
     Value::Object(m)
 }
 
-fn override_policy(name: &str, it: &Item, rules: &[Value], wave: &str) -> Value {
+fn override_policy(name: &str, members: &[&Item], rules: &[&Value], wave: &str) -> Value {
+    let it = members[0];
     let kind = if it.namespace.is_some() {
         "OverridePolicy"
     } else {
@@ -707,7 +741,7 @@ fn override_policy(name: &str, it: &Item, rules: &[Value], wave: &str) -> Value 
         "kind": kind,
         "metadata": metadata(name, it.namespace.as_deref(), wave),
         "spec": {
-            "resourceSelectors": [selector(it)],
+            "resourceSelectors": members.iter().map(|m| selector(m)).collect::<Vec<_>>(),
             "overrideRules": rules,
             // Karmada's webhook adds the (unused) legacy field; emitting it keeps Argo CD in sync.
             "overriders": {},
@@ -913,7 +947,7 @@ spec:
             .iter()
             .map(|p| p["metadata"]["annotations"][SYNC_WAVE].as_str().unwrap())
             .collect();
-        assert_eq!(waves, ["-6", "-6", "-7", "-7", "-7"]);
+        assert_eq!(waves, ["-6", "-6", "-7", "-7"]);
         let late = objects.replace(
             "name: dest}",
             "name: dest, annotations: {argocd.argoproj.io/sync-wave: '-7'}}",
@@ -1104,14 +1138,14 @@ overrides:
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"../up\" must be a directory inside the app (relative, without '..')"
+            "karmada.yaml: overrides[0].kustomize: \"../up\" is not a directory inside the repository"
         );
         let e = app
             .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/none}]\n", WEB)
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the app"
+            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the repository"
         );
     }
 
@@ -1152,12 +1186,53 @@ overrides:
     }
 
     #[test]
+    fn objects_with_the_same_rules_share_one_override_policy() {
+        let app = App::new();
+        let objects = format!(
+            "{WEB}---\n{}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c1}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c2, namespace: other}}\n",
+            WEB.replace("name: web}", "name: web2}")
+        );
+        let (_, pols) = app
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], image: {tag: v2}, labels: {a: b}}]\n",
+                &objects,
+            )
+            .unwrap();
+        assert_eq!(
+            kinds(&pols),
+            [
+                "PropagationPolicy shop",
+                "PropagationPolicy shop",
+                "OverridePolicy shop-deployment-web",
+                "OverridePolicy shop-configmap-c1",
+                "OverridePolicy shop-configmap-c2"
+            ]
+        );
+        // Both Deployments have the same containers, so the same rules: one policy selects both.
+        let names: Vec<&str> = pols[2]["spec"]["resourceSelectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["web", "web2"]);
+        assert_eq!(
+            pols[0]["spec"]["dependentOverrides"],
+            json!(["shop-deployment-web", "shop-configmap-c1"])
+        );
+        assert_eq!(
+            pols[1]["spec"]["dependentOverrides"],
+            json!(["shop-configmap-c2"])
+        );
+    }
+
+    #[test]
     fn override_policy_names_never_collide() {
         let app = App::new();
         let objects = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: other.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Weird_Name}\n";
         let (_, pols) = app
             .build(
-                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], labels: {a: b}}]\n",
+                "clusters: {names: [m1]}\noverrides:\n- {clusters: [m1], target: {apiVersion: example.com/v1}, labels: {a: b}}\n- {clusters: [m1], target: {apiVersion: other.com/v1}, labels: {a: c}}\n- {clusters: [m1], target: {kind: ConfigMap}, labels: {a: d}}\n",
                 objects,
             )
             .unwrap();
