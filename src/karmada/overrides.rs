@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::fields::error;
 use super::placement::{ContainerArgs, Override, Placement};
 use super::policy::{Item, ObjectKey};
+use super::scope;
 use crate::render::AppContext;
 
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
@@ -41,25 +42,38 @@ fn supports_command_overrider(kind: &str) -> bool {
 
 /// One container of a rendered workload.
 struct Container<'a> {
-    /// JSON pointer to the container, e.g. `/spec/template/spec/containers/1`.
-    pointer: String,
+    /// Where the pod spec is, e.g. `/spec/template/spec`.
+    base: &'static str,
+    /// `containers` or `initContainers`.
+    list: &'static str,
+    index: usize,
     name: &'a str,
     init: bool,
     value: &'a Value,
+}
+
+impl Container<'_> {
+    /// JSON pointer to the container, e.g. `/spec/template/spec/containers/1`.
+    fn pointer(&self) -> String {
+        format!("{}/{}/{}", self.base, self.list, self.index)
+    }
 }
 
 fn containers<'a>(obj: &'a Value, kind: &str) -> Vec<Container<'a>> {
     let Some(base) = pod_spec_pointer(obj, kind) else {
         return Vec::new();
     };
+    let Some(spec) = obj.pointer(base) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (list, init) in [("initContainers", true), ("containers", false)] {
-        let items = obj
-            .pointer(&format!("{base}/{list}"))
-            .and_then(Value::as_array);
-        for (i, c) in items.into_iter().flatten().enumerate() {
+        let items = spec.get(list).and_then(Value::as_array);
+        for (index, c) in items.into_iter().flatten().enumerate() {
             out.push(Container {
-                pointer: format!("{base}/{list}/{i}"),
+                base,
+                list,
+                index,
                 name: c.get("name").and_then(Value::as_str).unwrap_or(""),
                 init,
                 value: c,
@@ -89,23 +103,57 @@ fn plaintext(op: &str, path: &str, value: Option<Value>) -> Value {
 #[derive(Debug, Default)]
 pub struct Rules {
     pub unique: Vec<Value>,
-    ids: std::collections::HashMap<String, usize>,
+    /// Rule ids by structural hash, to find an equal rule without serialising it.
+    by_hash: std::collections::HashMap<u64, Vec<usize>>,
     /// Object position -> (`overrides:` entry, rule id), in entry order.
     pub by_object: BTreeMap<usize, Vec<(usize, usize)>>,
 }
 
+/// A structural hash of a JSON value (map keys in order: our rules are built deterministically).
+fn hash_value(v: &Value, h: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    match v {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n.to_string()).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(a) => {
+            (4u8, a.len()).hash(h);
+            a.iter().for_each(|x| hash_value(x, h));
+        }
+        Value::Object(m) => {
+            (5u8, m.len()).hash(h);
+            for (k, x) in m {
+                k.hash(h);
+                hash_value(x, h);
+            }
+        }
+    }
+}
+
 impl Rules {
-    fn add(&mut self, object: usize, entry: usize, rule: Value) {
-        let key = rule.to_string();
-        let id = match self.ids.get(&key) {
+    fn push(&mut self, object: usize, entry: usize, id: usize) {
+        self.by_object.entry(object).or_default().push((entry, id));
+    }
+
+    /// Stores `rule` (once) for `object`; returns its id.
+    fn add(&mut self, object: usize, entry: usize, rule: Value) -> usize {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        hash_value(&rule, &mut h);
+        let ids = self
+            .by_hash
+            .entry(std::hash::Hasher::finish(&h))
+            .or_default();
+        let id = match ids.iter().find(|id| self.unique[**id] == rule) {
             Some(id) => *id,
             None => {
                 self.unique.push(rule);
-                self.ids.insert(key, self.unique.len() - 1);
+                ids.push(self.unique.len() - 1);
                 self.unique.len() - 1
             }
         };
-        self.by_object.entry(object).or_default().push((entry, id));
+        self.push(object, entry, id);
+        id
     }
 
     /// The rule ids of an object (empty when it is not overridden).
@@ -157,20 +205,32 @@ pub fn rules(
             }
             None => BTreeMap::new(),
         };
-        let mut per_object: Vec<(usize, Value)> = Vec::new();
+        let fixed = Fixed::new(entry);
+        let target_cluster = json!({ "clusterNames": entry.clusters });
         let mut used = Used::default();
+        // Objects that look the same to this entry get the same rule: compute it once.
+        let mut seen: std::collections::HashMap<String, Option<usize>> = Default::default();
         for it in &candidates {
             let obj = &objects[it.index];
-            let overriders = object_overriders(
-                file,
-                entry,
-                it,
-                obj,
-                overlay_diffs.get(&it.index),
-                &mut used,
-            )?;
-            if !overriders.is_empty() {
-                per_object.push((it.index, Value::Object(overriders)));
+            let overlay_ops = overlay_diffs.get(&it.index);
+            let key = (entry.patches.is_empty() && overlay_ops.is_none())
+                .then(|| fingerprint(entry, it, obj));
+            if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
+                if let Some(id) = cached {
+                    out.push(it.index, entry.index, *id);
+                }
+                continue;
+            }
+            let overriders =
+                object_overriders(file, entry, &fixed, it, obj, overlay_ops, &mut used)?;
+            let id = (!overriders.is_empty()).then(|| {
+                let mut rule = serde_json::Map::new();
+                rule.insert("targetCluster".into(), target_cluster.clone());
+                rule.insert("overriders".into(), Value::Object(overriders));
+                out.add(it.index, entry.index, Value::Object(rule))
+            });
+            if let Some(k) = key {
+                seen.insert(k, id);
             }
         }
         used.check(file, entry, &path)?;
@@ -188,13 +248,6 @@ pub fn rules(
                     ));
                 }
             }
-        }
-        for (idx, overriders) in per_object {
-            let rule = json!({
-                "targetCluster": {"clusterNames": entry.clusters},
-                "overriders": overriders,
-            });
-            out.add(idx, entry.index, rule);
         }
     }
     for (idx, rules) in &out.by_object {
@@ -386,9 +439,59 @@ impl Used {
     }
 }
 
+/// Everything `object_overriders` reads from an object (without patches or an overlay): two objects
+/// with the same fingerprint get the same overriders from an entry.
+fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
+    use std::fmt::Write;
+    let mut k = String::new();
+    let _ = write!(
+        k,
+        "{}|{}|{}|{}|{}",
+        scope::group(&it.api_version),
+        it.kind,
+        it.fhpa_target,
+        obj.pointer("/spec/replicas")
+            .map_or("-", |v| if v.is_number() { "n" } else { "x" }),
+        obj.get("spec").is_some_and(Value::is_object),
+    );
+    for c in containers(obj, &it.kind) {
+        let _ = write!(
+            k,
+            "|{}:{}:{}:{}",
+            c.pointer(),
+            c.name.len(),
+            c.name,
+            c.value.get("image").is_some_and(Value::is_string)
+        );
+        if !entry.env.is_empty() && !c.init {
+            let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
+        }
+    }
+    k
+}
+
+/// The parts of an entry's overriders that are the same for every object, built once.
+struct Fixed {
+    labels: Option<Value>,
+    annotations: Option<Value>,
+}
+
+impl Fixed {
+    fn new(entry: &Override) -> Fixed {
+        let overrider = |map: &BTreeMap<String, String>| {
+            (!map.is_empty()).then(|| json!([{"operator": "add", "value": map}]))
+        };
+        Fixed {
+            labels: overrider(&entry.labels),
+            annotations: overrider(&entry.annotations),
+        }
+    }
+}
+
 fn object_overriders(
     file: &str,
     entry: &Override,
+    fixed: &Fixed,
     it: &Item,
     obj: &Value,
     overlay_ops: Option<&Vec<Value>>,
@@ -396,18 +499,18 @@ fn object_overriders(
 ) -> Result<serde_json::Map<String, Value>> {
     let path = entry.path();
     let mut o = serde_json::Map::new();
-    let conts: Vec<Container<'_>> = containers(obj, &it.kind)
-        .into_iter()
+    let all_conts = containers(obj, &it.kind);
+    let conts: Vec<&Container<'_>> = all_conts
+        .iter()
         .filter(|c| {
             let wanted =
                 entry.containers.is_empty() || entry.containers.iter().any(|n| n == c.name);
-            if wanted {
+            if wanted && !used.containers.contains(c.name) {
                 used.containers.insert(c.name.to_string());
             }
             wanted
         })
         .collect();
-    let all_conts = containers(obj, &it.kind);
 
     if let Some(image) = &entry.image {
         let mut list = Vec::new();
@@ -423,7 +526,7 @@ fn object_overriders(
             ] {
                 if let Some(v) = value {
                     list.push(json!({
-                        "predicate": {"path": format!("{}/image", c.pointer)},
+                        "predicate": {"path": format!("{}/image", c.pointer())},
                         "component": component,
                         "operator": "replace",
                         "value": v,
@@ -449,17 +552,11 @@ fn object_overriders(
         }
     }
 
-    if !entry.labels.is_empty() {
-        o.insert(
-            "labelsOverrider".into(),
-            json!([{"operator": "add", "value": entry.labels}]),
-        );
+    if let Some(v) = &fixed.labels {
+        o.insert("labelsOverrider".into(), v.clone());
     }
-    if !entry.annotations.is_empty() {
-        o.insert(
-            "annotationsOverrider".into(),
-            json!([{"operator": "add", "value": entry.annotations}]),
-        );
+    if let Some(v) = &fixed.annotations {
+        o.insert("annotationsOverrider".into(), v.clone());
     }
 
     let mut ops: Vec<Value> = Vec::new();
@@ -584,7 +681,7 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
             .collect();
         return vec![plaintext(
             "add",
-            &format!("{}/env", c.pointer),
+            &format!("{}/env", c.pointer()),
             Some(Value::Array(list)),
         )];
     };
@@ -598,12 +695,12 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
             Some(i) if existing[i] == entry => {}
             Some(i) => ops.push(plaintext(
                 "replace",
-                &format!("{}/env/{i}", c.pointer),
+                &format!("{}/env/{i}", c.pointer()),
                 Some(entry),
             )),
             None => ops.push(plaintext(
                 "add",
-                &format!("{}/env/-", c.pointer),
+                &format!("{}/env/-", c.pointer()),
                 Some(entry),
             )),
         }
@@ -720,7 +817,7 @@ mod tests {
         let conts = containers(&obj, "Deployment");
         assert_eq!(conts.len(), 3);
         assert!(conts[0].init);
-        assert_eq!(conts[2].pointer, "/spec/template/spec/containers/1");
+        assert_eq!(conts[2].pointer(), "/spec/template/spec/containers/1");
         let env = BTreeMap::from([
             ("X".to_string(), "1".to_string()),
             ("Y".to_string(), "2".to_string()),
@@ -757,11 +854,11 @@ mod tests {
     fn pod_specs_by_kind() {
         let cj = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}}});
         assert_eq!(
-            containers(&cj, "CronJob")[0].pointer,
+            containers(&cj, "CronJob")[0].pointer(),
             "/spec/jobTemplate/spec/template/spec/containers/0"
         );
         let pod = json!({"spec": {"containers": [{"name": "c"}]}});
-        assert_eq!(containers(&pod, "Pod")[0].pointer, "/spec/containers/0");
+        assert_eq!(containers(&pod, "Pod")[0].pointer(), "/spec/containers/0");
         assert!(containers(&json!({"data": {}}), "ConfigMap").is_empty());
         assert_eq!(escape("a/b~c"), "a~1b~0c");
     }

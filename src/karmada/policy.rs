@@ -1355,6 +1355,39 @@ overrides:
     }
 
     #[test]
+    fn objects_that_differ_where_an_entry_looks_get_their_own_rules() {
+        let app = App::new();
+        let other = WEB
+            .replace("name: web}", "name: web2}")
+            .replace(", env: [{name: MODE, value: a}]", "");
+        let objects =
+            format!("{WEB}---\n{other}---\n{WEB}").replacen("name: web}", "name: web3}", 1);
+        let (_, pols) = app
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], env: {MODE: b}}]\n",
+                &objects,
+            )
+            .unwrap();
+        let selected: Vec<Vec<&str>> = pols[1..]
+            .iter()
+            .map(|p| {
+                p["spec"]["resourceSelectors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["name"].as_str().unwrap())
+                    .collect()
+            })
+            .collect();
+        // web3 and web have the same env, web2 has none: its rule adds the list instead.
+        assert_eq!(selected, [vec!["web3", "web"], vec!["web2"]]);
+        assert_eq!(
+            pols[2]["spec"]["overrideRules"][0]["overriders"]["plaintext"][0]["path"],
+            "/spec/template/spec/containers/0/env"
+        );
+    }
+
+    #[test]
     fn override_policy_names_never_collide() {
         let app = App::new();
         let objects = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: other.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Weird_Name}\n";
