@@ -5,16 +5,21 @@
 //! OverridePolicy per overridden object).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::fields::error;
 use super::placement::{ContainerArgs, Override, Placement};
-use super::policy::{Item, ObjectKey};
+use super::policy::Item;
 use super::scope;
 use crate::render::AppContext;
+
+mod compose;
+mod overlay;
+
+use compose::check_rules_compose;
+use overlay::overlay_patches;
 
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
 pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
@@ -256,113 +261,6 @@ pub fn rules(
         check_rules_compose(file, &items[*idx], &objects[*idx], &values, &entries)?;
     }
     Ok(out)
-}
-
-fn plaintext_paths(rule: &Value) -> Vec<&str> {
-    rule["overriders"]["plaintext"]
-        .as_array()
-        .map(|ops| ops.iter().filter_map(|o| o["path"].as_str()).collect())
-        .unwrap_or_default()
-}
-
-/// Two paths change the same place: equal (appends with `/-` excepted) or one inside the other.
-fn paths_overlap(a: &str, b: &str) -> bool {
-    if a == b {
-        return !a.ends_with("/-");
-    }
-    let inside = |outer: &str, inner: &str| {
-        inner.starts_with(outer) && inner[outer.len()..].starts_with('/')
-    };
-    inside(a, b) || inside(b, a)
-}
-
-/// Karmada applies the rules for a cluster one after the other, but each rule's JSON-patch ops were
-/// computed against the rendered object: rules that touch the same place on one cluster would
-/// silently undo each other, and ops must still apply after the earlier rules.
-fn check_rules_compose(
-    file: &str,
-    it: &Item,
-    obj: &Value,
-    rules: &[&Value],
-    entries: &[usize],
-) -> Result<()> {
-    if rules.len() < 2 {
-        return Ok(()); // one rule's ops were each checked against the object already
-    }
-    let clusters: Vec<Vec<&str>> = rules
-        .iter()
-        .map(|r| {
-            r["targetCluster"]["clusterNames"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default()
-        })
-        .collect();
-    let paths: Vec<Vec<&str>> = rules.iter().map(|r| plaintext_paths(r)).collect();
-    for j in 0..rules.len() {
-        for i in 0..j {
-            let Some(cluster) = clusters[i].iter().find(|c| clusters[j].contains(c)) else {
-                continue;
-            };
-            for p in &paths[j] {
-                if let Some(q) = paths[i].iter().find(|q| paths_overlap(p, q)) {
-                    return Err(error(
-                        file,
-                        &format!("overrides[{}]", entries[j]),
-                        format!(
-                            "changes {p} of {} on cluster {cluster}, which overrides[{}] also changes ({q}); combine them into one entry",
-                            it.key().display(),
-                            entries[i]
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    // Every cluster's sequence of ops must apply cleanly (only matters with 2+ patching rules).
-    let mut all_clusters: Vec<&str> = clusters.iter().flatten().copied().collect();
-    all_clusters.sort_unstable();
-    all_clusters.dedup();
-    for cluster in all_clusters {
-        let patching: Vec<usize> = (0..rules.len())
-            .filter(|r| clusters[*r].contains(&cluster) && !paths[*r].is_empty())
-            .collect();
-        if patching.len() < 2 {
-            continue;
-        }
-        let mut scratch = obj.clone();
-        for r in patching {
-            let entry = entries[r];
-            for op in rules[r]["overriders"]["plaintext"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let mut one = serde_json::Map::new();
-                one.insert("op".into(), op["operator"].clone());
-                one.insert("path".into(), op["path"].clone());
-                if let Some(v) = op.get("value") {
-                    one.insert("value".into(), v.clone());
-                }
-                let parsed: json_patch::Patch = serde_json::from_value(json!([one]))
-                    .map_err(|e| error(file, &format!("overrides[{entry}]"), e))?;
-                if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
-                    return Err(error(
-                        file,
-                        &format!("overrides[{entry}]"),
-                        format!(
-                            "{} {} cannot be applied to {} on cluster {cluster} after the earlier overrides: {}",
-                            op["operator"].as_str().unwrap_or(""),
-                            op["path"].as_str().unwrap_or(""),
-                            it.key().display(),
-                            patch_error_text(&e)
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Which parts of an entry found something to change, so an entry that changes nothing fails.
@@ -708,99 +606,6 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
     ops
 }
 
-/// The overlay directory: relative to the app directory and, after following symlinks, a
-/// directory inside the repository (overlays shared between apps are common in GitOps repos).
-fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    if Path::new(dir).is_absolute() {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" must be a path relative to the app directory"),
-        ));
-    }
-    let full = ctx.app_dir.join(dir);
-    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
-    let inside = full
-        .canonicalize()
-        .is_ok_and(|f| root.contains(&f) && f.is_dir());
-    if !inside {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" is not a directory inside the repository"),
-        ));
-    }
-    Ok(full)
-}
-
-/// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
-/// the base object into the overlay's.
-#[allow(clippy::too_many_arguments)]
-fn overlay_patches(
-    ctx: &AppContext,
-    file: &str,
-    path: &str,
-    dir: &str,
-    objects: &[Value],
-    items: &[Item],
-    normalize: Normalizer<'_>,
-    overlay: super::policy::OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<Value>>> {
-    let field = format!("{path}.kustomize");
-    let full = overlay_dir(ctx, file, &field, dir)?;
-    let mut rendered = overlay(&full).map_err(|e| error(file, &field, format!("{e:#}")))?;
-    let origin = format!("{} (overlay)", ctx.display(dir));
-    let overlay_items = normalize(&mut rendered, &origin)?;
-    let by_key: BTreeMap<ObjectKey, &Item> = items.iter().map(|it| (it.key(), it)).collect();
-    let mut out = BTreeMap::new();
-    for (oi, o) in overlay_items.iter().zip(&rendered) {
-        let Some(base) = by_key.get(&oi.key()) else {
-            return Err(error(
-                file,
-                &field,
-                format!(
-                    "{dir} renders {}, which is not in the app (an overlay may only change objects of the base)",
-                    oi.key().display()
-                ),
-            ));
-        };
-        let diff = json_patch::diff(&objects[base.index], o);
-        if diff.0.is_empty() {
-            continue;
-        }
-        if !base.propagated {
-            return Err(error(
-                file,
-                &field,
-                format!(
-                    "{dir} changes {}, which lives on the Karmada control plane and is not propagated per cluster",
-                    oi.key().display()
-                ),
-            ));
-        }
-        let ops: Vec<Value> = diff
-            .0
-            .iter()
-            .filter_map(|op| {
-                let v = serde_json::to_value(op).unwrap_or(Value::Null);
-                let kind = v["op"].as_str().unwrap_or("replace");
-                let path = v["path"].as_str().unwrap_or("");
-                // The API server drops a null `value`: null means "absent" for Kubernetes objects.
-                match (kind, v.get("value")) {
-                    ("add", Some(Value::Null)) => None,
-                    ("replace", Some(Value::Null)) => Some(plaintext("remove", path, None)),
-                    (_, value) => Some(plaintext(kind, path, value.cloned())),
-                }
-            })
-            .collect();
-        if ops.is_empty() {
-            continue;
-        }
-        out.insert(base.index, ops);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,16 +643,6 @@ mod tests {
                 ]})
             ]
         );
-    }
-
-    #[test]
-    fn overlapping_paths() {
-        assert!(paths_overlap("/a/env", "/a/env"));
-        assert!(paths_overlap("/a/env", "/a/env/0/value"));
-        assert!(paths_overlap("/a/env/0", "/a/env"));
-        assert!(!paths_overlap("/a/env/-", "/a/env/-"));
-        assert!(!paths_overlap("/a/env2", "/a/env"));
-        assert!(!paths_overlap("/a/env/0", "/a/env/1"));
     }
 
     #[test]
