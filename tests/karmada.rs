@@ -234,7 +234,7 @@ fn policies_validate_for_every_placement_feature() {
         "clusters: {names: [m1, m2]}\nfailover:\n  application: {tolerationSeconds: 10, purgeMode: Gracefully, gracePeriodSeconds: 30, statePreservation: [{aliasLabelName: example.com/phase, jsonPath: '{.phase}'}]}\n  cluster: {purgeMode: Directly, statePreservation: [{aliasLabelName: keep, jsonPath: '{.x}'}]}\n".to_string(),
         "clusters: {names: [m1, m2]}\nfailover: {application: {purgeMode: Never}, cluster: {}}\n".to_string(),
         "clusters: {names: [m1, m2]}\nfailover: {application: {purgeMode: Directly}}\n".to_string(),
-        "clusters: {names: [m1, m2]}\nconflictResolution: Overwrite\npriority: -3\npreemption: Always\nsuspension: true\npreserveResourcesOnDeletion: true\n".to_string(),
+        "clusters: {names: [m1, m2]}\nconflictResolution: Overwrite\npriority: -3\npreemption: Always\nsuspension: true\npreserveResourcesOnDeletion: true\nactivationPreference: Lazy\nschedulePriority: {priorityClassName: high}\n".to_string(),
         "clusters: {names: [m1, m2]}\nsuspension: {clusters: [m2]}\npreserveResourcesOnDeletion: false\ntolerations: [{key: a, operator: Exists, effect: NoExecute, tolerationSeconds: 60}, {key: b, operator: Equal, value: c}]\n".to_string(),
     ];
     let lib = Lib {

@@ -144,19 +144,24 @@ fn spread_constraint(c: &mut Map<String, Value>) {
     }
 }
 
-/// The API server drops `null` values of fields that are not nullable (e.g. a plaintext remove
-/// op's `value`), so stored policies never carry them.
+/// The API server drops `null` values of fields its schema declares without `nullable` (e.g. a
+/// plaintext op's `value`); inside free-form values (`value` keeps unknown fields) nulls stay.
 fn drop_null_values(spec: &mut Map<String, Value>) {
     fn walk(v: &mut Value) {
         match v {
             Value::Object(m) => {
                 m.retain(|_, v| !v.is_null());
-                m.values_mut().for_each(walk);
+                for (k, child) in m.iter_mut() {
+                    if k != "value" {
+                        walk(child);
+                    }
+                }
             }
             Value::Array(items) => items.iter_mut().for_each(walk),
             _ => {}
         }
     }
+    spec.retain(|_, v| !v.is_null());
     for v in spec.values_mut() {
         walk(v);
     }
@@ -231,7 +236,10 @@ mod tests {
             "metadata": {"name": "o", "namespace": "ns"},
             "spec": {
                 "resourceSelectors": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "c", "namespace": ""}],
-                "overrideRules": [{"overriders": {"plaintext": [{"path": "/a", "operator": "remove", "value": null}]}}]
+                "overrideRules": [{"overriders": {"plaintext": [
+                    {"path": "/a", "operator": "remove", "value": null},
+                    {"path": "/b", "operator": "add", "value": {"keep": null}}
+                ]}}]
             }
         });
         apply(&mut op);
@@ -239,7 +247,10 @@ mod tests {
             op["spec"],
             json!({
                 "resourceSelectors": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "c", "namespace": "ns"}],
-                "overrideRules": [{"overriders": {"plaintext": [{"path": "/a", "operator": "remove"}]}}],
+                "overrideRules": [{"overriders": {"plaintext": [
+                    {"path": "/a", "operator": "remove"},
+                    {"path": "/b", "operator": "add", "value": {"keep": null}}
+                ]}}],
                 "overriders": {}
             })
         );

@@ -42,6 +42,12 @@ pub fn is_label_key(s: &str) -> bool {
     }
 }
 
+/// A Kubernetes label value: empty, or at most 63 alphanumerics, '-', '_', '.', alphanumeric at
+/// both ends.
+pub fn is_label_value(s: &str) -> bool {
+    s.is_empty() || is_name_part(s)
+}
+
 /// FNV-1a: a small stable hash (the same on every platform and release).
 pub fn stable_hash(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -161,5 +167,9 @@ mod tests {
         assert!(is_label_key("state"));
         assert!(!is_label_key("/state"));
         assert!(!is_label_key("Ex_ample.com/state"));
+        assert!(is_label_value(""));
+        assert!(is_label_value("v1.2_x"));
+        assert!(!is_label_value("has space"));
+        assert!(!is_label_value(&"v".repeat(64)));
     }
 }

@@ -233,31 +233,26 @@ fn check_rules_compose(
     rules: &[&Value],
     entries: &[usize],
 ) -> Result<()> {
-    let clusters = |r: &Value| -> Vec<String> {
-        r["targetCluster"]["clusterNames"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for (j, later) in rules.iter().enumerate() {
-        for (i, earlier) in rules[..j].iter().enumerate() {
-            let shared: Vec<String> = clusters(earlier)
-                .into_iter()
-                .filter(|c| clusters(later).contains(c))
-                .collect();
-            let Some(cluster) = shared.first() else {
+    if rules.len() < 2 {
+        return Ok(()); // one rule's ops were each checked against the object already
+    }
+    let clusters: Vec<Vec<&str>> = rules
+        .iter()
+        .map(|r| {
+            r["targetCluster"]["clusterNames"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let paths: Vec<Vec<&str>> = rules.iter().map(|r| plaintext_paths(r)).collect();
+    for j in 0..rules.len() {
+        for i in 0..j {
+            let Some(cluster) = clusters[i].iter().find(|c| clusters[j].contains(c)) else {
                 continue;
             };
-            for p in plaintext_paths(later) {
-                if let Some(q) = plaintext_paths(earlier)
-                    .into_iter()
-                    .find(|q| paths_overlap(p, q))
-                {
+            for p in &paths[j] {
+                if let Some(q) = paths[i].iter().find(|q| paths_overlap(p, q)) {
                     return Err(error(
                         file,
                         &format!("overrides[{}]", entries[j]),
@@ -271,17 +266,21 @@ fn check_rules_compose(
             }
         }
     }
-    // Every cluster's sequence of ops must apply cleanly.
-    let mut all_clusters: Vec<String> = rules.iter().flat_map(|r| clusters(r)).collect();
-    all_clusters.sort();
+    // Every cluster's sequence of ops must apply cleanly (only matters with 2+ patching rules).
+    let mut all_clusters: Vec<&str> = clusters.iter().flatten().copied().collect();
+    all_clusters.sort_unstable();
     all_clusters.dedup();
     for cluster in all_clusters {
+        let patching: Vec<usize> = (0..rules.len())
+            .filter(|r| clusters[*r].contains(&cluster) && !paths[*r].is_empty())
+            .collect();
+        if patching.len() < 2 {
+            continue;
+        }
         let mut scratch = obj.clone();
-        for (rule, entry) in rules.iter().zip(entries) {
-            if !clusters(rule).contains(&cluster) {
-                continue;
-            }
-            for op in rule["overriders"]["plaintext"]
+        for r in patching {
+            let entry = entries[r];
+            for op in rules[r]["overriders"]["plaintext"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -685,15 +684,21 @@ fn overlay_patches(
         let ops: Vec<Value> = diff
             .0
             .iter()
-            .map(|op| {
+            .filter_map(|op| {
                 let v = serde_json::to_value(op).unwrap_or(Value::Null);
-                plaintext(
-                    v["op"].as_str().unwrap_or("replace"),
-                    v["path"].as_str().unwrap_or(""),
-                    v.get("value").cloned(),
-                )
+                let kind = v["op"].as_str().unwrap_or("replace");
+                let path = v["path"].as_str().unwrap_or("");
+                // The API server drops a null `value`: null means "absent" for Kubernetes objects.
+                match (kind, v.get("value")) {
+                    ("add", Some(Value::Null)) => None,
+                    ("replace", Some(Value::Null)) => Some(plaintext("remove", path, None)),
+                    (_, value) => Some(plaintext(kind, path, value.cloned())),
+                }
             })
             .collect();
+        if ops.is_empty() {
+            continue;
+        }
         out.insert(base.index, ops);
     }
     Ok(out)

@@ -29,6 +29,10 @@ pub struct Placement {
     pub preemption: Preemption,
     pub suspension: Option<Suspension>,
     pub preserve_resources_on_deletion: Option<bool>,
+    /// Policy changes apply only when the object next changes (`activationPreference: Lazy`).
+    pub lazy_activation: bool,
+    /// Scheduling priority from a Kubernetes PriorityClass on the control plane.
+    pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub overrides: Vec<Override>,
 }
@@ -351,6 +355,8 @@ const TOP_KEYS: &[&str] = &[
     "preemption",
     "suspension",
     "preserveResourcesOnDeletion",
+    "activationPreference",
+    "schedulePriority",
     "tolerations",
     "overrides",
 ];
@@ -431,6 +437,15 @@ impl Placement {
                 .unwrap_or_default(),
             suspension: obj.opt("suspension", parse_suspension)?.flatten(),
             preserve_resources_on_deletion: obj.opt("preserveResourcesOnDeletion", |f| f.bool())?,
+            lazy_activation: obj
+                .opt("activationPreference", |f| f.choice(&[("Lazy", true)]))?
+                .unwrap_or(false),
+            schedule_priority_class: obj.opt("schedulePriority", |f| {
+                let o = f.object(&["priorityClassName"])?;
+                o.req("priorityClassName", |f| {
+                    f.non_empty_str().map(str::to_string)
+                })
+            })?,
             tolerations: obj
                 .opt("tolerations", parse_tolerations)?
                 .unwrap_or_default(),
@@ -679,6 +694,38 @@ fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Labels: valid label keys and values (a member cluster would refuse others).
+fn labels(f: Field<'_>) -> Result<BTreeMap<String, String>> {
+    let map = annotations(f)?;
+    for (k, v) in &map {
+        if !super::naming::is_label_value(v) {
+            return Err(super::fields::error(
+                f.file,
+                &super::fields::join(f.path, k),
+                format!(
+                    "\"{v}\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+                ),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+/// Annotations: valid keys, any string values.
+fn annotations(f: Field<'_>) -> Result<BTreeMap<String, String>> {
+    let map = f.string_map()?;
+    for k in map.keys() {
+        if !super::naming::is_label_key(k) {
+            return Err(super::fields::error(
+                f.file,
+                &super::fields::join(f.path, k),
+                "not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')",
+            ));
+        }
+    }
+    Ok(map)
+}
+
 fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
     let mut keys = AFFINITY_KEYS.to_vec();
     keys.push("groups");
@@ -787,9 +834,7 @@ fn parse_field_requirement(f: Field<'_>, key: ClusterField) -> Result<FieldRequi
 
 fn parse_label_selector(f: Field<'_>) -> Result<LabelSelector> {
     let obj = f.object(&["matchLabels", "matchExpressions"])?;
-    let match_labels = obj
-        .opt("matchLabels", |f| f.string_map())?
-        .unwrap_or_default();
+    let match_labels = obj.opt("matchLabels", labels)?.unwrap_or_default();
     let match_expressions = obj
         .opt("matchExpressions", |f| {
             let mut out = Vec::new();
@@ -1158,10 +1203,8 @@ fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
                 .unwrap_or_default(),
             image: o.opt("image", parse_image)?,
             replicas: o.opt("replicas", |f| f.int_in(0, i32::MAX.into()))?,
-            labels: o.opt("labels", |f| f.string_map())?.unwrap_or_default(),
-            annotations: o
-                .opt("annotations", |f| f.string_map())?
-                .unwrap_or_default(),
+            labels: o.opt("labels", labels)?.unwrap_or_default(),
+            annotations: o.opt("annotations", annotations)?.unwrap_or_default(),
             command: o.opt("command", parse_container_args)?.unwrap_or_default(),
             args: o.opt("args", parse_container_args)?.unwrap_or_default(),
             env: o.opt("env", |f| f.string_map())?.unwrap_or_default(),
@@ -1278,19 +1321,24 @@ fn parse_patches(f: Field<'_>) -> Result<Vec<Patch>> {
                     Ok(p.to_string())
                 })?;
                 let value = match op.opt("value", |f| Ok(f.value.clone()))? {
-                    Some(v) if kind == PatchOpKind::Remove => {
-                        let _ = v;
+                    Some(_) if kind == PatchOpKind::Remove => {
                         return Err(error(f.file, &op.path_of("value"), "remove takes no value"));
                     }
-                    None if kind != PatchOpKind::Remove && !op.has("value") => {
+                    None if kind != PatchOpKind::Remove && op.has("value") => {
+                        // The API server drops a null `value`, so Karmada would never see it.
+                        return Err(error(
+                            f.file,
+                            &op.path_of("value"),
+                            "null cannot be sent to Karmada; use `op: remove` to delete a field",
+                        ));
+                    }
+                    None if kind != PatchOpKind::Remove => {
                         return Err(error(
                             f.file,
                             &op.path_of("value"),
                             format!("missing ({} needs a value)", kind.as_str()),
                         ));
                     }
-                    // `value: null` is a real value for add/replace.
-                    None if kind != PatchOpKind::Remove => Some(Value::Null),
                     v => v,
                 };
                 ops.push(PatchOp {
@@ -1494,6 +1542,18 @@ overrides:
         assert_eq!(
             err(HEAD),
             "k.yaml: clusters: missing; name the member clusters (clusters.names) or select them (clusters.selector)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}clusters: {{names: [a]}}\noverrides: [{{clusters: [a], labels: {{tier: 'gold plated'}}}}]\n"
+            )),
+            "k.yaml: overrides[0].labels.tier: \"gold plated\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}clusters: {{selector: {{matchLabels: {{'bad key!': x}}}}}}\n"
+            )),
+            "k.yaml: clusters.selector.matchLabels.bad key!: not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')"
         );
         assert_eq!(
             err(&format!("{HEAD}clusters: {{names: [Member_1]}}\n")),

@@ -322,6 +322,12 @@ impl Waves {
             .map(|it| wave_of(&objects[it.index]).unwrap_or(0))
             .min()
             .unwrap_or(0);
+        // The policies need three waves below the lowest one; keep far from integer overflow.
+        if lowest < i64::from(i32::MIN) {
+            bail!(
+                "the rendered app: sync wave {lowest} is too low; use waves within the 32-bit integer range"
+            );
+        }
         let waves = Waves {
             overrides: (lowest - 2).to_string(),
             propagation: (lowest - 1).to_string(),
@@ -492,6 +498,9 @@ fn propagation_policy(
             ConflictResolution::Overwrite => "Overwrite",
         }),
     );
+    if p.lazy_activation {
+        spec.insert("activationPreference".into(), json!("Lazy"));
+    }
     match &p.suspension {
         Some(Suspension::All) => {
             spec.insert("suspension".into(), json!({"dispatching": true}));
@@ -506,6 +515,12 @@ fn propagation_policy(
     }
     if let Some(b) = p.preserve_resources_on_deletion {
         spec.insert("preserveResourcesOnDeletion".into(), json!(b));
+    }
+    if let Some(class) = &p.schedule_priority_class {
+        spec.insert(
+            "schedulePriority".into(),
+            json!({"priorityClassSource": "KubePriorityClass", "priorityClassName": class}),
+        );
     }
     json!({
         "apiVersion": POLICY_API_VERSION,
@@ -960,6 +975,104 @@ spec:
         );
     }
 
+    /// Every node of a full placement replaced by values of every other type: never a panic, and
+    /// every refusal names the file and a field.
+    #[test]
+    fn structurally_mutated_placements_never_panic() {
+        let full = "clusters:
+  exclude: [m9]
+  groups:
+    - {name: primary, names: [m1, m2], provider: [aws]}
+    - {name: backup, selector: {matchLabels: {t: b}, matchExpressions: [{key: k, operator: In, values: [v]}]}, region: {notIn: [us]}}
+replicas: {mode: Divided, weights: {m1: 2, m2: 1}}
+spread: [{by: cluster, min: 1, max: 2}]
+propagateDeps: true
+failover: {application: {tolerationSeconds: 30, purgeMode: Gracefully, gracePeriodSeconds: 60, statePreservation: [{aliasLabelName: a, jsonPath: '{.x}'}]}, cluster: {purgeMode: Directly}}
+conflictResolution: Abort
+priority: 1
+preemption: Never
+suspension: {clusters: [m1]}
+preserveResourcesOnDeletion: true
+tolerations: [{key: k, operator: Exists}]
+overrides:
+  - clusters: [m1]
+    target: {kind: Deployment}
+    containers: [web]
+    image: {registry: r, repository: x/y, tag: t}
+    replicas: 2
+    labels: {a: b}
+    annotations: {c: d}
+    command: {web: {add: [x1], remove: [y1]}}
+    args: {web: [z]}
+    env: {E: v}
+    patches: [{target: {kind: Deployment}, ops: [{op: add, path: /spec/paused, value: true}]}]
+";
+        let head = "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n";
+        let doc = crate::yaml::parse_one(&format!("{head}{full}"), "k").unwrap();
+        fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => m.iter().for_each(|(k, c)| {
+                    pointers(
+                        c,
+                        format!("{at}/{}", super::super::overrides::escape(k)),
+                        out,
+                    )
+                }),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, c)| pointers(c, format!("{at}/{i}"), out)),
+                _ => {}
+            }
+            out.push(at);
+        }
+        let mut all = Vec::new();
+        pointers(&doc, String::new(), &mut all);
+        App::new().build(full, WEB).unwrap();
+        let replacements = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(2.5),
+            json!("x"),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!([1]),
+            json!({"zz": 1}),
+            json!("m1"),
+        ];
+        let app = App::new();
+        let (mut ok, mut refused) = (0, 0);
+        for ptr in all.iter().filter(|p| !p.is_empty()) {
+            for r in &replacements {
+                let mut d = doc.clone();
+                *d.pointer_mut(ptr).unwrap() = r.clone();
+                let text = crate::yaml::to_string(&d).unwrap();
+                let text = text.strip_prefix(head).unwrap_or(&text).to_string();
+                let result = std::panic::catch_unwind(|| app.build(&text, WEB).map(|_| ()));
+                match result {
+                    Err(_) => panic!("panic with {ptr} = {r}"),
+                    Ok(Ok(())) => ok += 1,
+                    Ok(Err(e)) => {
+                        let msg = e.to_string();
+                        assert!(msg.starts_with("karmada.yaml: "), "{ptr} = {r}: {msg}");
+                        refused += 1;
+                    }
+                }
+            }
+        }
+        assert!(refused > 200 && ok > 20, "refused {refused}, accepted {ok}");
+    }
+
+    #[test]
+    fn absurd_waves_are_errors_not_overflows() {
+        let app = App::new();
+        let objects = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {argocd.argoproj.io/sync-wave: '-9223372036854775808'}}\n";
+        let e = app.build("clusters: {names: [m1]}\n", objects).unwrap_err();
+        assert!(e.to_string().contains("is too low"), "{e}");
+    }
+
     #[test]
     fn image_overrides_cover_every_container_including_init_containers() {
         let app = App::new();
@@ -1123,6 +1236,21 @@ overrides:
                 {"path": "/spec/template/spec/containers/0/env/0/value", "operator": "replace", "value": "z"},
             ])
         );
+        // Null means absent to Kubernetes (and the API server drops null values).
+        app.overlay(
+            "overlays/nulls",
+            &WEB.replace("replicas: 2", "replicas: null\n  paused: null"),
+        );
+        let (_, pols) = app
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/nulls}]\n",
+                WEB,
+            )
+            .unwrap();
+        assert_eq!(
+            pols[1]["spec"]["overrideRules"][0]["overriders"]["plaintext"],
+            json!([{"path": "/spec/replicas", "operator": "remove"}])
+        );
         let e = app
             .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/extra}]\n", WEB)
             .unwrap_err();
@@ -1268,6 +1396,8 @@ priority: 7
 preemption: Always
 suspension: {dispatching: true}
 preserveResourcesOnDeletion: false
+activationPreference: Lazy
+schedulePriority: {priorityClassName: critical}
 tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
 ";
         let (_, pols) = app.build(placement, WEB).unwrap();
@@ -1302,6 +1432,11 @@ tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
         assert_eq!(spec["preemption"], "Always");
         assert_eq!(spec["suspension"], json!({"dispatching": true}));
         assert_eq!(spec["preserveResourcesOnDeletion"], false);
+        assert_eq!(spec["activationPreference"], "Lazy");
+        assert_eq!(
+            spec["schedulePriority"],
+            json!({"priorityClassSource": "KubePriorityClass", "priorityClassName": "critical"})
+        );
         let (_, pols) = app
             .build(
                 "clusters: {names: [m1]}\npropagateDeps: false\nreplicas: {mode: Aggregated}\n",
