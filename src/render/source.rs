@@ -425,6 +425,22 @@ mod tests {
     }
 
     #[test]
+    fn caps_the_object_count() {
+        let mut out = Objects::new("default");
+        let docs: Vec<Value> = (0..=MAX_OBJECTS)
+            .map(|i| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}))
+            .collect();
+        let err = format!("{:#}", out.push_docs(docs, "many.yaml").unwrap_err());
+        assert_eq!(
+            err,
+            format!(
+                "many.yaml: document {}: more than {MAX_OBJECTS} objects; split the app",
+                MAX_OBJECTS + 1
+            )
+        );
+    }
+
+    #[test]
     fn strips_klog_headers() {
         assert_eq!(
             strip_klog(
