@@ -109,7 +109,7 @@ pub fn params(env: &Env) -> Result<Params> {
         {
             let v = s
                 .parse_env(raw)
-                .with_context(|| format!("{k}: invalid value for parameter \"{}\"", s.name))?;
+                .with_context(|| format!("{k}: {}", s.name))?;
             (k, v)
         } else {
             continue;

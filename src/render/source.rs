@@ -200,21 +200,35 @@ fn invalid_name(name: &str) -> Option<&'static str> {
     }
 }
 
-/// The repository root: the nearest ancestor of the app directory holding `.git`, else the app
-/// directory itself. Nothing we read may resolve outside it.
+/// The repository root: the nearest ancestor of the app directory holding `.git`; else, under
+/// Argo CD (which may leave `.git` out of the tarball), the app directory minus
+/// `ARGOCD_APP_SOURCE_PATH`; else the app directory itself. Nothing we read may resolve outside it.
 #[derive(Debug, Clone)]
 pub struct RepoRoot(PathBuf);
 
 impl RepoRoot {
     pub fn find(app_dir: &Path) -> Result<RepoRoot> {
+        let source_path = std::env::var("ARGOCD_APP_SOURCE_PATH").ok();
+        RepoRoot::find_with(app_dir, source_path.as_deref())
+    }
+
+    pub fn find_with(app_dir: &Path, source_path: Option<&str>) -> Result<RepoRoot> {
         let app = std::fs::canonicalize(app_dir)
             .with_context(|| format!("{}: cannot open", app_dir.display()))?;
-        let root = app
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .unwrap_or(&app)
-            .to_path_buf();
-        Ok(RepoRoot(root))
+        if let Some(root) = app.ancestors().find(|d| d.join(".git").exists()) {
+            return Ok(RepoRoot(root.to_path_buf()));
+        }
+        let rel = Path::new(source_path.unwrap_or("").trim_matches('/'));
+        let plain = rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let depth = rel.components().count();
+        if plain && depth > 0 && app.ends_with(rel) {
+            if let Some(root) = app.ancestors().nth(depth) {
+                return Ok(RepoRoot(root.to_path_buf()));
+            }
+        }
+        Ok(RepoRoot(app))
     }
 
     /// `path` (canonical) is inside the repository.
@@ -411,6 +425,22 @@ mod tests {
     }
 
     #[test]
+    fn caps_the_object_count() {
+        let mut out = Objects::new("default");
+        let docs: Vec<Value> = (0..=MAX_OBJECTS)
+            .map(|i| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}))
+            .collect();
+        let err = format!("{:#}", out.push_docs(docs, "many.yaml").unwrap_err());
+        assert_eq!(
+            err,
+            format!(
+                "many.yaml: document {}: more than {MAX_OBJECTS} objects; split the app",
+                MAX_OBJECTS + 1
+            )
+        );
+    }
+
+    #[test]
     fn strips_klog_headers() {
         assert_eq!(
             strip_klog(
@@ -418,6 +448,22 @@ mod tests {
             ),
             "\"command failed\" err=\"x\"\nplain"
         );
+    }
+
+    #[test]
+    fn repo_root_from_git_or_argo_source_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(tmp.path()).unwrap();
+        let app = base.join("apps/web");
+        std::fs::create_dir_all(&app).unwrap();
+        let root = |sp| RepoRoot::find_with(&app, sp).unwrap().0;
+        assert_eq!(root(None), app);
+        assert_eq!(root(Some("apps/web")), base);
+        assert_eq!(root(Some("/apps/web/")), base);
+        assert_eq!(root(Some("other/web")), app);
+        assert_eq!(root(Some("../web")), app);
+        std::fs::create_dir_all(base.join("apps/.git")).unwrap();
+        assert_eq!(root(Some("apps/web")), base.join("apps"));
     }
 
     #[test]
