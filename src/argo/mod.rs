@@ -2,3 +2,4 @@
 
 pub mod cmp;
 pub mod lua;
+pub mod settings;

@@ -1,0 +1,302 @@
+//! Argo CD-format health test suites (`util/lua/health_test.go`): every `health_test.yaml` under
+//! the given directories, each case's object evaluated with the script Argo CD would pick for the
+//! object's group/Kind among the scripts found (exact `<group>/<Kind>/health.lua` first, then the
+//! wildcard directories, `_` standing for `*`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::argo::lua::{HealthStatus, VmOptions, evaluate_health};
+use crate::argo::settings::{config_map_key, key_of, path_match};
+
+/// A library of scripts keyed by `group/Kind` (the script's two parent directory names).
+#[derive(Debug, Default)]
+pub struct Library {
+    scripts: BTreeMap<String, (PathBuf, String)>,
+}
+
+impl Library {
+    /// The script for an object: the exact key, then the wildcard directories in sorted order.
+    pub fn resolve(&self, group: &str, kind: &str) -> Option<(&str, &str)> {
+        let key = key_of(group, kind);
+        if let Some((k, (_, src))) = self.scripts.get_key_value(&key) {
+            return Some((k.as_str(), src.as_str()));
+        }
+        self.scripts
+            .iter()
+            .filter(|(k, _)| k.contains('_'))
+            .find(|(k, _)| path_match(&k.replace('_', "*"), &key))
+            .map(|(k, (_, src))| (k.as_str(), src.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.scripts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scripts.is_empty()
+    }
+}
+
+/// One case of a suite.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The `health_test.yaml` that lists the case.
+    pub suite: PathBuf,
+    pub input_path: String,
+    pub expected: HealthStatus,
+}
+
+/// What a case gave.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub case: Case,
+    /// `group/Kind` key of the script used.
+    pub script: Option<String>,
+    pub actual: Result<HealthStatus, String>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        matches!(&self.actual, Ok(hs) if *hs == self.case.expected)
+    }
+}
+
+/// Everything found under some directories.
+#[derive(Debug, Default)]
+pub struct Suites {
+    pub library: Library,
+    pub cases: Vec<Case>,
+}
+
+/// Walks `dirs` for `health.lua` and `health_test.yaml` (symlinks are not followed).
+pub fn discover(dirs: &[PathBuf]) -> Result<Suites> {
+    let mut out = Suites::default();
+    for dir in dirs {
+        if !dir.is_dir() {
+            bail!("{}: not a directory", dir.display());
+        }
+        let mut files = Vec::new();
+        walk(dir, &mut files).with_context(|| dir.display().to_string())?;
+        files.sort();
+        for f in files {
+            match f.file_name().and_then(|n| n.to_str()) {
+                Some("health.lua") => {
+                    let src = std::fs::read_to_string(&f)
+                        .with_context(|| format!("{}: cannot read", f.display()))?;
+                    let key = script_key(&f);
+                    out.library.scripts.entry(key).or_insert((f.clone(), src));
+                }
+                Some("health_test.yaml") => out.cases.extend(read_suite(&f)?),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            walk(&entry.path(), out)?;
+        } else if ft.is_file() {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// `<group>/<Kind>` from `.../<group>/<Kind>/health.lua`.
+fn script_key(path: &Path) -> String {
+    let mut comps = path
+        .parent()
+        .into_iter()
+        .flat_map(|p| p.components().rev())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let kind = comps.next().unwrap_or_default();
+    let group = comps.next().unwrap_or_default();
+    key_of(&group, &kind)
+}
+
+/// Reads a `health_test.yaml`; keys match case-insensitively, as Go's JSON decoding does.
+pub fn read_suite(path: &Path) -> Result<Vec<Case>> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let doc = parse_object(&text, &origin)?;
+    let tests = match field(&doc, "tests") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(t)) => t,
+        Some(_) => bail!("{origin}: tests: must be a list"),
+    };
+    let mut cases = Vec::new();
+    for (i, t) in tests.iter().enumerate() {
+        let at = || format!("{origin}: tests[{i}]");
+        let input_path = match field(t, "inputPath") {
+            Some(Value::String(s)) => s.clone(),
+            _ => bail!("{}: inputPath: missing or not a string", at()),
+        };
+        let hs = field(t, "healthStatus");
+        let text = |name: &str| -> Result<String> {
+            match hs.and_then(|h| field(h, name)) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(_) => bail!("{}: healthStatus.{name}: must be a string", at()),
+            }
+        };
+        cases.push(Case {
+            suite: path.to_path_buf(),
+            input_path,
+            expected: HealthStatus {
+                status: text("status")?,
+                message: text("message")?,
+            },
+        });
+    }
+    Ok(cases)
+}
+
+/// A map field by case-insensitive name (the last match wins, as in Go).
+fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.as_object()?
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .next_back()
+}
+
+/// Parses an object the way Argo CD's YAML loading (go-yaml v2 under `sigs.k8s.io/yaml`) treats
+/// it: one document, and a repeated key keeps its last value.
+pub fn parse_object(text: &str, origin: &str) -> Result<Value> {
+    if text.len() > crate::yaml::MAX_INPUT_BYTES {
+        bail!(
+            "{origin}: {} bytes is over the {} byte limit",
+            text.len(),
+            crate::yaml::MAX_INPUT_BYTES
+        );
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_aliases: 10_000,
+            max_anchors: 10_000,
+            max_events: 20_000_000,
+            max_depth: 200,
+        },
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+    };
+    let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().lines().next().unwrap_or("")))
+        .with_context(|| format!("{origin}: invalid YAML"))?;
+    let mut docs: Vec<Value> = docs
+        .into_iter()
+        .flatten()
+        .filter(|v| !v.is_null())
+        .collect();
+    match docs.len() {
+        1 => Ok(docs.remove(0)),
+        0 => bail!("{origin}: no object in the file"),
+        n => bail!("{origin}: expected one object, found {n} YAML documents"),
+    }
+}
+
+/// Runs one case.
+pub fn run_case(library: &Library, case: &Case, opts: &VmOptions) -> Outcome {
+    let dir = case.suite.parent().unwrap_or(Path::new("."));
+    let input = dir.join(&case.input_path);
+    let result = (|| -> Result<(Option<String>, Result<HealthStatus, String>)> {
+        let text = std::fs::read_to_string(&input)
+            .with_context(|| format!("{}: cannot read", input.display()))?;
+        let obj = parse_object(&text, &input.display().to_string())?;
+        let (group, kind) = config_map_key(&obj);
+        let Some((key, script)) = library.resolve(&group, &kind) else {
+            bail!("no health script for '{}'", key_of(&group, &kind));
+        };
+        let actual = evaluate_health(script, &obj, opts).map_err(|e| format!("{e:#}"));
+        Ok((Some(key.to_string()), actual))
+    })();
+    let (script, actual) = match result {
+        Ok(r) => r,
+        Err(e) => (None, Err(format!("{e:#}"))),
+    };
+    Outcome {
+        case: case.clone(),
+        script,
+        actual,
+    }
+}
+
+/// Runs every case.
+pub fn run(suites: &Suites, opts: &VmOptions) -> Vec<Outcome> {
+    suites
+        .cases
+        .iter()
+        .map(|c| run_case(&suites.library, c, opts))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib(keys: &[&str]) -> Library {
+        let mut l = Library::default();
+        for k in keys {
+            l.scripts
+                .insert(k.to_string(), (PathBuf::from(k), format!("-- {k}")));
+        }
+        l
+    }
+
+    #[test]
+    fn exact_key_beats_wildcard_directories() {
+        let l = lib(&[
+            "_.crossplane.io/_",
+            "pkg.crossplane.io/Provider",
+            "a_b.io/_",
+        ]);
+        assert_eq!(
+            l.resolve("pkg.crossplane.io", "Provider").unwrap().0,
+            "pkg.crossplane.io/Provider"
+        );
+        assert_eq!(
+            l.resolve("aws.crossplane.io", "Bucket").unwrap().0,
+            "_.crossplane.io/_"
+        );
+        // `_` in a directory name stands for `*` (sorted, first match wins)
+        assert_eq!(l.resolve("aXb.io", "K").unwrap().0, "a_b.io/_");
+        assert!(l.resolve("apps", "Deployment").is_none());
+    }
+
+    #[test]
+    fn script_keys_come_from_the_two_parent_directories() {
+        assert_eq!(
+            script_key(Path::new(
+                "/x/resource_customizations/apps.kruise.io/CloneSet/health.lua"
+            )),
+            "apps.kruise.io/CloneSet"
+        );
+    }
+
+    #[test]
+    fn suite_keys_are_case_insensitive() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("health_test.yaml");
+        std::fs::write(
+            &p,
+            "Tests:\n- inputpath: a.yaml\n  HEALTHSTATUS: {STATUS: Healthy}\n- inputPath: b.yaml\n",
+        )
+        .unwrap();
+        let cases = read_suite(&p).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].input_path, "a.yaml");
+        assert_eq!(cases[0].expected.status, "Healthy");
+        assert_eq!(cases[1].expected, HealthStatus::default());
+    }
+}
