@@ -34,7 +34,20 @@ pub struct Artifact {
 
 /// Every generated artifact of the project.
 pub fn artifacts() -> Vec<Artifact> {
-    vec![]
+    let mut all = vec![
+        Artifact {
+            path: "README.md",
+            target: Target::Region("settings"),
+            render: crate::render::settings::readme_region,
+        },
+        Artifact {
+            path: "plugin/plugin.yaml",
+            target: Target::WholeFile,
+            render: crate::render::settings::plugin_yaml,
+        },
+    ];
+    all.extend(crate::health::r#gen::artifacts());
+    all
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode> {

@@ -1,22 +1,678 @@
 //! Building PropagationPolicy / OverridePolicy (and their Cluster variants) for the app's objects.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::Result;
-use serde_json::Value;
+use anyhow::{Result, bail};
+use serde_json::{Map, Value, json};
 
-use super::placement::Placement;
+use super::naming;
+use super::placement::{
+    Affinity, ApplicationFailover, ClusterFailover, Clusters, ConflictResolution, Failover,
+    LabelSelector, Placement, Preemption, PurgeMode, Replicas, Spread, SpreadBy, StateRule,
+    Suspension,
+};
+use super::scope::{self, Scopes};
 use crate::render::AppContext;
 
 /// Renders a kustomize directory (used for per-cluster overlays).
 pub type OverlayRenderer<'a> = &'a dyn Fn(&Path) -> Result<Vec<Value>>;
 
-/// The policies for `objects`; may adjust objects (e.g. drop `spec.replicas` of FederatedHPA targets).
+pub const POLICY_API_VERSION: &str = "policy.karmada.io/v1alpha1";
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const MANAGER: &str = "argocd-karmada-plugin";
+
+/// An object's identity as Kubernetes sees it: group (not version), kind, namespace, name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// `apps/Deployment shop/web`, `Namespace shop`.
+    pub fn display(&self) -> String {
+        let gk = if self.group.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}/{}", self.group, self.kind)
+        };
+        match &self.namespace {
+            Some(ns) => format!("{gk} {ns}/{}", self.name),
+            None => format!("{gk} {}", self.name),
+        }
+    }
+}
+
+/// What policy building needs to know about one rendered object.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Position in the object list.
+    pub index: usize,
+    pub api_version: String,
+    pub kind: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    pub name: String,
+    /// Selected by our policies (false for Karmada's own control-plane objects).
+    pub propagated: bool,
+    /// Scaled by a FederatedHPA / CronFederatedHPA of the app.
+    pub fhpa_target: bool,
+}
+
+impl Item {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            group: scope::group(&self.api_version).to_string(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// The policies for `objects`; adjusts objects as Argo CD would apply them (destination namespace
+/// filled in, `spec.replicas` dropped from FederatedHPA targets, sync waves on Namespaces).
 pub fn build(
-    _ctx: &AppContext,
-    _placement: &Placement,
-    _objects: &mut Vec<Value>,
-    _overlay: OverlayRenderer<'_>,
+    ctx: &AppContext,
+    placement: &Placement,
+    objects: &mut Vec<Value>,
+    overlay: OverlayRenderer<'_>,
 ) -> Result<Vec<Value>> {
-    Ok(Vec::new())
+    let scopes = Scopes::from_objects(objects);
+    let origin = "the rendered app";
+    let normalize = |objs: &mut Vec<Value>, origin: &str| -> Result<Vec<Item>> {
+        let mut items = normalize(ctx, &scopes, objs, origin)?;
+        drop_scaled_replicas(objs, &mut items);
+        Ok(items)
+    };
+    let items = normalize(objects, origin)?;
+    let rules = super::overrides::rules(ctx, placement, objects, &items, &normalize, overlay)?;
+
+    let app = ctx.app_name.as_str();
+    // Namespaces in order of first appearance.
+    let mut namespaces: Vec<&str> = Vec::new();
+    for it in items.iter().filter(|it| it.propagated) {
+        if let Some(ns) = it.namespace.as_deref()
+            && !namespaces.contains(&ns)
+        {
+            namespaces.push(ns);
+        }
+    }
+    let waves = Waves::new(objects, &items, &namespaces)?;
+    let override_names = override_names(app, &items, &rules);
+
+    let mut propagation = Vec::new();
+    let mut overrides = Vec::new();
+    let cluster_items: Vec<&Item> = items
+        .iter()
+        .filter(|it| it.propagated && it.namespace.is_none())
+        .collect();
+    if !cluster_items.is_empty() {
+        let deps: Vec<&str> = cluster_items
+            .iter()
+            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
+            .collect();
+        propagation.push(propagation_policy(
+            app,
+            None,
+            &cluster_items,
+            &deps,
+            placement,
+            &waves.propagation,
+        ));
+    }
+    for ns in &namespaces {
+        let ns_items: Vec<&Item> = items
+            .iter()
+            .filter(|it| it.propagated && it.namespace.as_deref() == Some(*ns))
+            .collect();
+        let deps: Vec<&str> = ns_items
+            .iter()
+            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
+            .collect();
+        propagation.push(propagation_policy(
+            app,
+            Some(ns),
+            &ns_items,
+            &deps,
+            placement,
+            &waves.propagation,
+        ));
+    }
+    // Cluster-scoped overrides first, then namespaced ones, each in object order.
+    let mut overridden: Vec<&Item> = items.iter().filter(|it| rules.contains_key(&it.index)).collect();
+    overridden.sort_by_key(|it| (it.namespace.is_some(), it.index));
+    for it in overridden {
+        overrides.push(override_policy(
+            &override_names[&it.index],
+            it,
+            &rules[&it.index],
+            &waves.overrides,
+        ));
+    }
+    waves.mark_namespaces(objects, &items);
+    propagation.extend(overrides);
+    Ok(propagation)
+}
+
+/// Checks identity fields, fills the destination namespace, clears namespaces of cluster-scoped
+/// objects and rejects duplicates.
+fn normalize(ctx: &AppContext, scopes: &Scopes, objects: &mut [Value], origin: &str) -> Result<Vec<Item>> {
+    let mut items: Vec<Item> = Vec::with_capacity(objects.len());
+    let mut seen: BTreeMap<ObjectKey, usize> = BTreeMap::new();
+    for (index, obj) in objects.iter_mut().enumerate() {
+        let doc = index + 1;
+        let text = |v: &Value, field: &str| -> Result<String> {
+            match v.pointer(field).and_then(Value::as_str) {
+                Some(s) if !s.is_empty() => Ok(s.to_string()),
+                _ => bail!("{origin}: object #{doc}: missing {}", field.trim_start_matches('/').replace('/', ".")),
+            }
+        };
+        let api_version = text(obj, "/apiVersion")?;
+        let kind = text(obj, "/kind")?;
+        let name = text(obj, "/metadata/name")?;
+        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+            bail!("{origin}: object #{doc}: metadata must be a mapping");
+        };
+        let namespace = if scopes.is_cluster_scoped(&api_version, &kind) {
+            // Argo CD applies cluster-scoped objects without a namespace.
+            meta.remove("namespace");
+            None
+        } else {
+            match meta.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                Some(ns) => Some(ns.to_string()),
+                None => {
+                    if ctx.namespace.is_empty() {
+                        bail!(
+                            "{origin}: {kind} {name} has no namespace and the destination namespace is unknown; set the Application's destination namespace (ARGOCD_APP_NAMESPACE)"
+                        );
+                    }
+                    meta.insert("namespace".into(), json!(ctx.namespace));
+                    Some(ctx.namespace.clone())
+                }
+            }
+        };
+        let item = Item {
+            index,
+            propagated: !scope::is_karmada_control_plane(&api_version),
+            api_version,
+            kind,
+            namespace,
+            name,
+            fhpa_target: false,
+        };
+        if let Some(first) = seen.insert(item.key(), index) {
+            let prev = &items[first];
+            bail!(
+                "{origin}: duplicate object {}: object #{} ({}) and object #{doc} ({}) have the same group, kind, namespace and name",
+                item.key().display(),
+                first + 1,
+                prev.api_version,
+                item.api_version
+            );
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// FederatedHPA (and CronFederatedHPA scaling a workload directly) own `spec.replicas` of their
+/// target; Argo CD must not fight them over it.
+fn drop_scaled_replicas(objects: &mut [Value], items: &mut [Item]) {
+    let mut targets: BTreeSet<(String, String, String, String)> = BTreeSet::new();
+    for (obj, it) in objects.iter().zip(items.iter()) {
+        if scope::group(&it.api_version) != "autoscaling.karmada.io" {
+            continue;
+        }
+        if it.kind != "FederatedHPA" && it.kind != "CronFederatedHPA" {
+            continue;
+        }
+        let r = &obj["spec"]["scaleTargetRef"];
+        let (Some(av), Some(kind), Some(name)) = (
+            r["apiVersion"].as_str(),
+            r["kind"].as_str(),
+            r["name"].as_str(),
+        ) else {
+            continue;
+        };
+        if kind == "FederatedHPA" {
+            continue; // a CronFederatedHPA that scales an FHPA's bounds
+        }
+        targets.insert((
+            av.to_string(),
+            kind.to_string(),
+            it.namespace.clone().unwrap_or_default(),
+            name.to_string(),
+        ));
+    }
+    for (obj, it) in objects.iter_mut().zip(items.iter_mut()) {
+        let key = (
+            it.api_version.clone(),
+            it.kind.clone(),
+            it.namespace.clone().unwrap_or_default(),
+            it.name.clone(),
+        );
+        if targets.contains(&key) {
+            it.fhpa_target = true;
+            if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.remove("replicas");
+            }
+        }
+    }
+}
+
+/// Argo CD sync waves: OverridePolicies, then PropagationPolicies, then the workloads.
+struct Waves {
+    overrides: String,
+    propagation: String,
+    /// Namespaces that hold our policies and must exist before them.
+    namespace: i64,
+    policy_namespaces: BTreeSet<String>,
+}
+
+fn wave_of(obj: &Value) -> Option<i64> {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(SYNC_WAVE))
+        .and_then(Value::as_str)
+        .and_then(|s| s.trim().parse().ok())
+}
+
+impl Waves {
+    fn new(objects: &[Value], items: &[Item], namespaces: &[&str]) -> Result<Waves> {
+        let is_namespace = |it: &Item| it.kind == "Namespace" && it.api_version == "v1";
+        // Objects without a wave are in wave 0.
+        let lowest = items
+            .iter()
+            .filter(|it| it.propagated && !is_namespace(it))
+            .map(|it| wave_of(&objects[it.index]).unwrap_or(0))
+            .min()
+            .unwrap_or(0);
+        let waves = Waves {
+            overrides: (lowest - 2).to_string(),
+            propagation: (lowest - 1).to_string(),
+            namespace: lowest - 3,
+            policy_namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
+        };
+        for it in items.iter().filter(|it| is_namespace(it)) {
+            if !waves.policy_namespaces.contains(&it.name) {
+                continue;
+            }
+            if let Some(w) = wave_of(&objects[it.index])
+                && w > waves.namespace
+            {
+                bail!(
+                    "Namespace {}: sync wave {w} is too late: its policies go in waves {} and {} (before the app's first wave {lowest}), so the Namespace needs wave {} or lower",
+                    it.name,
+                    waves.overrides,
+                    waves.propagation,
+                    waves.namespace
+                );
+            }
+        }
+        Ok(waves)
+    }
+
+    /// Namespaces of the app that hold our policies get a wave before them.
+    fn mark_namespaces(&self, objects: &mut [Value], items: &[Item]) {
+        for it in items {
+            if it.kind != "Namespace" || it.api_version != "v1" || !self.policy_namespaces.contains(&it.name) {
+                continue;
+            }
+            let obj = &mut objects[it.index];
+            if wave_of(obj).is_some() {
+                continue;
+            }
+            if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                let ann = meta.entry("annotations").or_insert_with(|| json!({}));
+                if let Some(ann) = ann.as_object_mut() {
+                    ann.insert(SYNC_WAVE.into(), json!(self.namespace.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// One OverridePolicy per overridden object: `<app>-<kind>-<name>`, unique per namespace.
+fn override_names(app: &str, items: &[Item], rules: &BTreeMap<usize, Vec<Value>>) -> BTreeMap<usize, String> {
+    let mut names: BTreeMap<usize, String> = BTreeMap::new();
+    let mut taken: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
+    for it in items.iter().filter(|it| rules.contains_key(&it.index)) {
+        let kind = it.kind.to_ascii_lowercase();
+        let mut name = naming::label(&[app, &kind, &it.name]);
+        if taken.contains_key(&(it.namespace.clone(), name.clone())) {
+            // Same kind and name in another API group: tell them apart by group.
+            name = naming::label(&[app, &kind, &it.name, scope::group(&it.api_version), "x"]);
+        }
+        taken.insert((it.namespace.clone(), name.clone()), it.index);
+        names.insert(it.index, name);
+    }
+    names
+}
+
+fn metadata(name: &str, namespace: Option<&str>, wave: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(name));
+    if let Some(ns) = namespace {
+        m.insert("namespace".into(), json!(ns));
+    }
+    m.insert("labels".into(), json!({ MANAGED_BY: MANAGER }));
+    m.insert("annotations".into(), json!({ SYNC_WAVE: wave }));
+    Value::Object(m)
+}
+
+fn selector(it: &Item) -> Value {
+    let mut m = Map::new();
+    m.insert("apiVersion".into(), json!(it.api_version));
+    m.insert("kind".into(), json!(it.kind));
+    if let Some(ns) = &it.namespace {
+        m.insert("namespace".into(), json!(ns));
+    }
+    m.insert("name".into(), json!(it.name));
+    Value::Object(m)
+}
+
+fn propagation_policy(
+    app: &str,
+    namespace: Option<&str>,
+    items: &[&Item],
+    dependent_overrides: &[&str],
+    p: &Placement,
+    wave: &str,
+) -> Value {
+    let kind = if namespace.is_some() {
+        "PropagationPolicy"
+    } else {
+        "ClusterPropagationPolicy"
+    };
+    let mut spec = Map::new();
+    spec.insert(
+        "resourceSelectors".into(),
+        Value::Array(items.iter().map(|it| selector(it)).collect()),
+    );
+    // Karmada forces propagateDeps on for ServiceImports; say so up front.
+    let deps = p.propagate_deps || items.iter().any(|it| it.kind == "ServiceImport");
+    if deps {
+        spec.insert("propagateDeps".into(), json!(true));
+    }
+    spec.insert("placement".into(), placement_json(p));
+    spec.insert("priority".into(), json!(p.priority));
+    spec.insert(
+        "preemption".into(),
+        json!(match p.preemption {
+            Preemption::Never => "Never",
+            Preemption::Always => "Always",
+        }),
+    );
+    if !dependent_overrides.is_empty() {
+        spec.insert("dependentOverrides".into(), json!(dependent_overrides));
+    }
+    spec.insert("schedulerName".into(), json!("default-scheduler"));
+    if let Some(f) = &p.failover {
+        spec.insert("failover".into(), failover_json(f));
+    }
+    spec.insert(
+        "conflictResolution".into(),
+        json!(match p.conflict_resolution {
+            ConflictResolution::Abort => "Abort",
+            ConflictResolution::Overwrite => "Overwrite",
+        }),
+    );
+    match &p.suspension {
+        Some(Suspension::All) => {
+            spec.insert("suspension".into(), json!({"dispatching": true}));
+        }
+        Some(Suspension::Clusters(names)) => {
+            spec.insert(
+                "suspension".into(),
+                json!({"dispatchingOnClusters": {"clusterNames": names}}),
+            );
+        }
+        None => {}
+    }
+    if let Some(b) = p.preserve_resources_on_deletion {
+        spec.insert("preserveResourcesOnDeletion".into(), json!(b));
+    }
+    json!({
+        "apiVersion": POLICY_API_VERSION,
+        "kind": kind,
+        "metadata": metadata(&naming::label(&[app]), namespace, wave),
+        "spec": spec,
+    })
+}
+
+fn affinity_json(a: &Affinity) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(sel) = &a.selector {
+        m.insert("labelSelector".into(), label_selector_json(sel));
+    }
+    if !a.fields.is_empty() {
+        let exprs: Vec<Value> = a
+            .fields
+            .iter()
+            .map(|f| {
+                json!({
+                    "key": f.key.as_str(),
+                    "operator": if f.not_in { "NotIn" } else { "In" },
+                    "values": f.values,
+                })
+            })
+            .collect();
+        m.insert("fieldSelector".into(), json!({ "matchExpressions": exprs }));
+    }
+    if !a.names.is_empty() {
+        m.insert("clusterNames".into(), json!(a.names));
+    }
+    if !a.exclude.is_empty() {
+        m.insert("exclude".into(), json!(a.exclude));
+    }
+    m
+}
+
+fn label_selector_json(s: &LabelSelector) -> Value {
+    let mut m = Map::new();
+    if !s.match_labels.is_empty() {
+        m.insert("matchLabels".into(), json!(s.match_labels));
+    }
+    if !s.match_expressions.is_empty() {
+        let exprs: Vec<Value> = s
+            .match_expressions
+            .iter()
+            .map(|e| {
+                let mut x = Map::new();
+                x.insert("key".into(), json!(e.key));
+                x.insert("operator".into(), json!(e.operator.as_str()));
+                if !e.values.is_empty() {
+                    x.insert("values".into(), json!(e.values));
+                }
+                Value::Object(x)
+            })
+            .collect();
+        m.insert("matchExpressions".into(), Value::Array(exprs));
+    }
+    Value::Object(m)
+}
+
+fn placement_json(p: &Placement) -> Value {
+    let mut m = Map::new();
+    match &p.clusters {
+        Clusters::One(a) => {
+            m.insert("clusterAffinity".into(), Value::Object(affinity_json(a)));
+        }
+        Clusters::Groups(groups) => {
+            let list: Vec<Value> = groups
+                .iter()
+                .map(|g| {
+                    let mut term = Map::new();
+                    term.insert("affinityName".into(), json!(g.name));
+                    term.extend(affinity_json(&g.affinity));
+                    Value::Object(term)
+                })
+                .collect();
+            m.insert("clusterAffinities".into(), Value::Array(list));
+        }
+    }
+    if !p.tolerations.is_empty() {
+        let list: Vec<Value> = p
+            .tolerations
+            .iter()
+            .map(|t| {
+                let mut x = Map::new();
+                if let Some(k) = &t.key {
+                    x.insert("key".into(), json!(k));
+                }
+                if let Some(o) = t.operator {
+                    x.insert("operator".into(), json!(o));
+                }
+                if let Some(v) = &t.value {
+                    x.insert("value".into(), json!(v));
+                }
+                if let Some(e) = t.effect {
+                    x.insert("effect".into(), json!(e));
+                }
+                if let Some(s) = t.toleration_seconds {
+                    x.insert("tolerationSeconds".into(), json!(s));
+                }
+                Value::Object(x)
+            })
+            .collect();
+        m.insert("clusterTolerations".into(), Value::Array(list));
+    }
+    if !p.spread.is_empty() {
+        m.insert(
+            "spreadConstraints".into(),
+            Value::Array(p.spread.iter().map(spread_json).collect()),
+        );
+    }
+    m.insert("replicaScheduling".into(), replicas_json(&p.replicas));
+    Value::Object(m)
+}
+
+fn spread_json(s: &Spread) -> Value {
+    let mut m = Map::new();
+    match &s.by {
+        SpreadBy::Field(f) => m.insert("spreadByField".into(), json!(f.as_str())),
+        SpreadBy::Label(l) => m.insert("spreadByLabel".into(), json!(l)),
+    };
+    if let Some(max) = s.max {
+        m.insert("maxGroups".into(), json!(max));
+    }
+    m.insert("minGroups".into(), json!(s.min));
+    Value::Object(m)
+}
+
+fn replicas_json(r: &Replicas) -> Value {
+    match r {
+        Replicas::Duplicated => json!({"replicaSchedulingType": "Duplicated"}),
+        Replicas::Aggregated => json!({
+            "replicaSchedulingType": "Divided",
+            "replicaDivisionPreference": "Aggregated",
+        }),
+        Replicas::Dynamic => json!({
+            "replicaSchedulingType": "Divided",
+            "replicaDivisionPreference": "Weighted",
+            "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+        }),
+        Replicas::Weighted(weights) if weights.is_empty() => json!({
+            "replicaSchedulingType": "Divided",
+            "replicaDivisionPreference": "Weighted",
+        }),
+        Replicas::Weighted(weights) => {
+            let list: Vec<Value> = weights
+                .iter()
+                .map(|(c, w)| json!({"targetCluster": {"clusterNames": [c]}, "weight": w}))
+                .collect();
+            json!({
+                "replicaSchedulingType": "Divided",
+                "replicaDivisionPreference": "Weighted",
+                "weightPreference": {"staticWeightList": list},
+            })
+        }
+    }
+}
+
+fn purge_json(m: &mut Map<String, Value>, purge: PurgeMode) {
+    match purge {
+        PurgeMode::Directly => {
+            m.insert("purgeMode".into(), json!("Directly"));
+        }
+        PurgeMode::Never => {
+            m.insert("purgeMode".into(), json!("Never"));
+        }
+        PurgeMode::Gracefully {
+            grace_period_seconds,
+        } => {
+            m.insert("purgeMode".into(), json!("Gracefully"));
+            m.insert("gracePeriodSeconds".into(), json!(grace_period_seconds));
+        }
+    }
+}
+
+fn state_json(rules: &[StateRule]) -> Value {
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|r| json!({"aliasLabelName": r.alias_label_name, "jsonPath": r.json_path}))
+        .collect();
+    json!({ "rules": rules })
+}
+
+fn failover_json(f: &Failover) -> Value {
+    let mut m = Map::new();
+    if let Some(ApplicationFailover {
+        toleration_seconds,
+        purge,
+        state_preservation,
+    }) = &f.application
+    {
+        let mut a = Map::new();
+        a.insert(
+            "decisionConditions".into(),
+            json!({"tolerationSeconds": toleration_seconds}),
+        );
+        purge_json(&mut a, *purge);
+        if !state_preservation.is_empty() {
+            a.insert("statePreservation".into(), state_json(state_preservation));
+        }
+        m.insert("application".into(), Value::Object(a));
+    }
+    if let Some(ClusterFailover {
+        purge,
+        state_preservation,
+    }) = &f.cluster
+    {
+        let mut c = Map::new();
+        // Cluster failover has no grace period field.
+        let mode = match purge {
+            PurgeMode::Directly => "Directly",
+            _ => "Gracefully",
+        };
+        c.insert("purgeMode".into(), json!(mode));
+        if !state_preservation.is_empty() {
+            c.insert("statePreservation".into(), state_json(state_preservation));
+        }
+        m.insert("cluster".into(), Value::Object(c));
+    }
+    Value::Object(m)
+}
+
+fn override_policy(name: &str, it: &Item, rules: &[Value], wave: &str) -> Value {
+    let kind = if it.namespace.is_some() {
+        "OverridePolicy"
+    } else {
+        "ClusterOverridePolicy"
+    };
+    json!({
+        "apiVersion": POLICY_API_VERSION,
+        "kind": kind,
+        "metadata": metadata(name, it.namespace.as_deref(), wave),
+        "spec": {
+            "resourceSelectors": [selector(it)],
+            "overrideRules": rules,
+            // Karmada's webhook adds the (unused) legacy field; emitting it keeps Argo CD in sync.
+            "overriders": {},
+        },
+    })
 }

@@ -1,6 +1,8 @@
 //! Rendering an app for Argo CD: sources -> base objects -> Karmada policies -> one YAML stream.
 
 pub mod cli;
+pub mod contract;
+pub mod settings;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -57,4 +59,19 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
         source::kustomize_build(ctx, dir)
     })?;
     crate::yaml::to_stream(objects.iter().chain(&policies))
+}
+
+/// The `parameters` output: ParameterAnnouncements (JSON array) with the effective values.
+pub fn parameters(ctx: &AppContext) -> Result<String> {
+    let shown = ctx.display("karmada.yaml");
+    let path = ctx.app_dir.join("karmada.yaml");
+    let placement = match std::fs::read_to_string(&path) {
+        Ok(text) => crate::yaml::parse_one(&text, &shown)?,
+        // The UI asks before the file exists too; announce the parameters with empty values.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
+        Err(e) => return Err(anyhow::anyhow!("{shown}: cannot read: {e}")),
+    };
+    let mut out = serde_json::to_string_pretty(&settings::announcements(&ctx.params, &placement))?;
+    out.push('\n');
+    Ok(out)
 }

@@ -21,11 +21,17 @@ pub fn reference_dir(test: &str) -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: reference data missing at {} (required when CI=true)", dir.display());
+        panic!(
+            "{test}: reference data missing at {} (required when CI=true)",
+            dir.display()
+        );
     }
     eprintln!();
     eprintln!("!!!!!!!! SKIPPED CHECK: {test} !!!!!!!!");
-    eprintln!("!!!!!!!! reference data not found at {} !!!!!!!!", dir.display());
+    eprintln!(
+        "!!!!!!!! reference data not found at {} !!!!!!!!",
+        dir.display()
+    );
     eprintln!();
     None
 }

@@ -1,0 +1,129 @@
+//! Policy names (DNS-1123 labels derived from the app name) and name checks.
+
+/// Longest DNS-1123 label.
+pub const MAX_LABEL: usize = 63;
+
+/// Lower-case alphanumerics and '-', starting and ending alphanumeric, at most 63 characters.
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_LABEL
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Karmada's affinityName: a qualified name part (1-32 chars; alphanumerics, '-', '_', '.';
+/// alphanumeric at both ends).
+pub fn is_affinity_name(s: &str) -> bool {
+    s.len() <= 32 && is_name_part(s)
+}
+
+fn is_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// A Kubernetes label key: optional DNS subdomain prefix, '/', name part.
+pub fn is_label_key(s: &str) -> bool {
+    match s.rsplit_once('/') {
+        None => is_name_part(s),
+        Some((prefix, name)) => {
+            is_name_part(name)
+                && !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix.split('.').all(is_dns1123_label)
+        }
+    }
+}
+
+/// FNV-1a: a small stable hash (the same on every platform and release).
+pub fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A DNS-1123 label from `parts` joined by '-': lower-cased, other characters replaced by '-',
+/// and, when anything had to change or it is too long, shortened with a hash of the original.
+pub fn label(parts: &[&str]) -> String {
+    let raw = parts.join("-");
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches('-');
+    if trimmed == raw && is_dns1123_label(trimmed) {
+        return raw;
+    }
+    // Sanitising may have merged distinct inputs: the hash of the original keeps them apart.
+    let hash = format!("{:08x}", stable_hash(&raw) as u32);
+    let room = MAX_LABEL - hash.len() - 1;
+    let mut head: String = trimmed.chars().take(room).collect();
+    while head.ends_with('-') {
+        head.pop();
+    }
+    if head.is_empty() {
+        hash
+    } else {
+        format!("{head}-{hash}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_names_stay_readable() {
+        assert_eq!(label(&["guestbook"]), "guestbook");
+        assert_eq!(
+            label(&["guestbook", "deployment", "web"]),
+            "guestbook-deployment-web"
+        );
+    }
+
+    #[test]
+    fn other_names_are_sanitised_and_hashed() {
+        let a = label(&["Guest_Book"]);
+        assert!(is_dns1123_label(&a), "{a}");
+        assert!(a.starts_with("guest-book-"), "{a}");
+        // Sanitised forms that would collide stay distinct.
+        assert_ne!(label(&["a.b"]), label(&["a_b"]));
+        let long = "x".repeat(100);
+        let l = label(&[&long]);
+        assert_eq!(l.len(), MAX_LABEL);
+        assert!(is_dns1123_label(&l));
+        assert_ne!(l, label(&[&"x".repeat(101)]));
+        assert!(is_dns1123_label(&label(&["---"])));
+        assert_eq!(label(&["é"]), label(&["é"]));
+    }
+
+    #[test]
+    fn name_checks() {
+        assert!(is_dns1123_label("member-1"));
+        assert!(!is_dns1123_label("Member1"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+        assert!(is_affinity_name("primary_1.a"));
+        assert!(!is_affinity_name(&"a".repeat(33)));
+        assert!(!is_affinity_name("-a"));
+        assert!(is_label_key("example.com/state"));
+        assert!(is_label_key("state"));
+        assert!(!is_label_key("/state"));
+        assert!(!is_label_key("Ex_ample.com/state"));
+    }
+}
