@@ -367,3 +367,99 @@ fn out_of_bounds_symlinks_are_refused() {
         "error: repository contains out-of-bounds symlinks. file: apps/plain/passwd"
     );
 }
+
+/// The examples, as a repository of their own (this repository's bad-input corpus holds
+/// out-of-bounds symlinks on purpose, which repo-server would refuse).
+fn examples_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::repo_root().join("examples"), &dir.path().join("examples"));
+    dir
+}
+
+fn own_plugin() -> String {
+    common::repo_root().join("plugin/plugin.yaml").display().to_string()
+}
+
+/// examples/application.yaml pointed at another example path, without parameters.
+fn example_app(dir: &Path, path: &str) -> String {
+    let text = common::read(&common::repo_root().join("examples/application.yaml"));
+    let mut app: Value = serde_saphyr::from_str(&text).unwrap();
+    app["spec"]["source"]["path"] = Value::String(path.into());
+    app["spec"]["source"]["plugin"].as_object_mut().unwrap().remove("parameters");
+    let p = dir.join(format!("{}.json", path.replace('/', "_")));
+    std::fs::write(&p, serde_json::to_string(&app).unwrap()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn own_plugin_renders_the_examples() {
+    let repo = examples_repo();
+    let repo_s = repo.path().display().to_string();
+    let app = common::repo_root().join("examples/application.yaml").display().to_string();
+    let out = cmp(&["run", "--plugin", &own_plugin(), "--app", &app, "--summary", &repo_s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!("own_plugin_guestbook_summary", stdout(&out));
+
+    // The full stream is what `generate` prints with the same Argo CD inputs.
+    let out = cmp(&["run", "--plugin", &own_plugin(), "--app", &app, &repo_s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let direct = Command::new(common::bin())
+        .arg("generate")
+        .current_dir(repo.path().join("examples/guestbook"))
+        .env_clear()
+        .env("PATH", path_env())
+        .env("ARGOCD_APP_NAME", "guestbook")
+        .env("ARGOCD_APP_NAMESPACE", "guestbook")
+        .env(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"array":["member1","member2"],"name":"clusters"},{"name":"replicas-mode","string":"Divided"},{"map":{"member1":"2","member2":"1"},"name":"weights"}]"#,
+        )
+        .output()
+        .unwrap();
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    assert_eq!(stdout(&out), stdout(&direct));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let app = example_app(tmp.path(), "examples/kustomize-overlays");
+    let out = cmp(&["run", "--plugin", &own_plugin(), "--app", &app, "--summary", &repo_s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!("own_plugin_kustomize_summary", stdout(&out));
+
+    // The plugin's own stderr reaches the user inside Argo CD's error chain.
+    let app = example_app(tmp.path(), "examples/helm");
+    let out = cmp(&["run", "--plugin", &own_plugin(), "--app", &app, "--sidecar-env", "HELM_BIN=/nonexistent/helm", &repo_s]);
+    let line = first_error_line(&out);
+    assert!(
+        line.starts_with("error: CMP processing failed for application \"guestbook\": error generating manifests in cmp: rpc error: code = Unknown desc = error generating manifests: `argocd-karmada-plugin generate` failed exit status 1: error: "),
+        "{line}"
+    );
+
+    // Discovery: karmada.yaml decides, even though the Application names the plugin.
+    let app = example_app(tmp.path(), "examples/helm/templates");
+    let out = cmp(&["discover", "--plugin", &own_plugin(), "--app", &app, &repo_s]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("plugin \"argocd-karmada-plugin-v0.1.0\" is NOT used"));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        "error: CMP processing failed for application \"guestbook\": could not find cmp-server plugin with name \"argocd-karmada-plugin-v0.1.0\" supporting the given repository"
+    );
+}
+
+#[test]
+fn example_application_matches_the_crd_and_names_our_plugin() {
+    let Some(reference) = common::reference_dir("example_application_matches_the_crd") else {
+        return;
+    };
+    let crd: Value = serde_saphyr::from_str(&common::read(&reference.join("argocd/application-crd.yaml"))).unwrap();
+    let schema = argocd_karmada_plugin::karmada::schema::CrdSchema::from_crd(&crd).unwrap();
+    let app: Value = serde_saphyr::from_str(&common::read(&common::repo_root().join("examples/application.yaml"))).unwrap();
+    assert_eq!(schema.errors(&app), Vec::<String>::new());
+    // The check can fail: env as a map instead of a list of {name, value}.
+    let mut bad = app.clone();
+    bad["spec"]["source"]["plugin"]["env"] = serde_json::json!({"A": "b"});
+    assert!(!schema.errors(&bad).is_empty());
+    // The plugin name is <metadata.name>-<spec.version> of plugin/plugin.yaml.
+    let plugin: Value = serde_saphyr::from_str(&common::read(&common::repo_root().join("plugin/plugin.yaml"))).unwrap();
+    let identity = format!("{}-{}", plugin["metadata"]["name"].as_str().unwrap(), plugin["spec"]["version"].as_str().unwrap());
+    assert_eq!(app["spec"]["source"]["plugin"]["name"], Value::String(identity));
+}

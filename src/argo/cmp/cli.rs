@@ -228,10 +228,14 @@ fn cmd_discover(a: CommonArgs) -> Result<ExitCode> {
     let result = if req.app.plugin.is_none() {
         req.auto_detect()
     } else {
-        match req.generate_env() {
-            Ok(env) => req.select(&env),
-            Err(f) => Err(f),
-        }
+        // Worded as the app's sync error would show it.
+        let name = req.app_name();
+        req.generate_env()
+            .and_then(|env| req.select(&env))
+            .map_err(|f| Failure {
+                message: format!("CMP processing failed for application {name:?}: {}", f.message),
+                ..f
+            })
     };
     match result {
         Ok(sel) => {
