@@ -63,7 +63,9 @@ impl Application {
         if kind != "Application" {
             bail!("kind: expected Application, found {kind:?}");
         }
-        let meta = obj(root, "metadata", "metadata")?.cloned().unwrap_or_default();
+        let meta = obj(root, "metadata", "metadata")?
+            .cloned()
+            .unwrap_or_default();
         let spec = obj(root, "spec", "spec")?.cloned().unwrap_or_default();
         let name = string(&meta, "name", "metadata.name")?;
         if name.is_empty() {
@@ -129,7 +131,11 @@ impl Application {
     }
 }
 
-fn obj<'a>(m: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a Map<String, Value>>> {
+fn obj<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o)),
@@ -167,7 +173,8 @@ fn plugin(v: &Value) -> Result<PluginSource> {
             if name.is_empty() {
                 bail!("{path}.name: required");
             }
-            p.env.push((name, string(e, "value", &format!("{path}.value"))?));
+            p.env
+                .push((name, string(e, "value", &format!("{path}.value"))?));
         }
     }
     if let Some(params) = m.get("parameters").filter(|v| !v.is_null()) {
@@ -248,7 +255,10 @@ mod tests {
         assert_eq!(app.instance_name("team"), "web");
         assert_eq!(app.project, "default");
         let p = app.plugin.unwrap();
-        assert_eq!(p.env, vec![("A".to_string(), "$ARGOCD_APP_NAME".to_string())]);
+        assert_eq!(
+            p.env,
+            vec![("A".to_string(), "$ARGOCD_APP_NAME".to_string())]
+        );
         assert_eq!(p.parameters[0].map, Some(BTreeMap::new()));
     }
 
@@ -259,6 +269,9 @@ mod tests {
             "spec": {"source": {"helm": {}, "plugin": {}}}
         }))
         .unwrap_err();
-        assert_eq!(err.to_string(), "multiple application sources defined: Helm,Plugin");
+        assert_eq!(
+            err.to_string(),
+            "multiple application sources defined: Helm,Plugin"
+        );
     }
 }

@@ -22,11 +22,11 @@ pub struct CmpArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum CmpCommand {
     /// Discover, init and generate like cmp-server; print the manifests Argo CD would apply.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the parameter announcements the Argo CD UI would show (dynamic, then static).
-    Parameters(CommonArgs),
+    Parameters(Box<CommonArgs>),
     /// Say whether Argo CD would send this Application to this plugin, and why.
-    Discover(CommonArgs),
+    Discover(Box<CommonArgs>),
 }
 
 #[derive(clap::Args, Debug)]
@@ -86,7 +86,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{s:?} is not a duration (try 60, 2s or 500ms)"))?;
-    if !(v > 0.0) || !v.is_finite() {
+    if v.is_nan() || v <= 0.0 || !v.is_finite() {
         return Err(format!("{s:?}: the deadline must be positive"));
     }
     Ok(Duration::from_secs_f64(v * scale))
@@ -94,9 +94,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 pub fn run(args: CmpArgs) -> Result<ExitCode> {
     match args.command {
-        CmpCommand::Run(a) => cmd_run(a),
-        CmpCommand::Parameters(a) => cmd_parameters(a),
-        CmpCommand::Discover(a) => cmd_discover(a),
+        CmpCommand::Run(a) => cmd_run(*a),
+        CmpCommand::Parameters(a) => cmd_parameters(*a),
+        CmpCommand::Discover(a) => cmd_discover(*a),
     }
 }
 
@@ -149,7 +149,10 @@ fn sidecar_env(a: &CommonArgs) -> Result<Vec<EnvEntry>> {
     };
     for kv in &a.sidecar_env {
         let Some((k, v)) = kv.split_once('=') else {
-            bail!("--sidecar-env {k:?}: expected NAME=value", k = kv.split('=').next().unwrap_or(""));
+            bail!(
+                "--sidecar-env {k:?}: expected NAME=value",
+                k = kv.split('=').next().unwrap_or("")
+            );
         };
         env.push((k.to_string(), v.to_string()));
     }
@@ -233,7 +236,10 @@ fn cmd_discover(a: CommonArgs) -> Result<ExitCode> {
         req.generate_env()
             .and_then(|env| req.select(&env))
             .map_err(|f| Failure {
-                message: format!("CMP processing failed for application {name:?}: {}", f.message),
+                message: format!(
+                    "CMP processing failed for application {name:?}: {}",
+                    f.message
+                ),
                 ..f
             })
     };

@@ -164,8 +164,17 @@ fn decode_spec(d: &mut Decoder, spec: &Map<String, Value>, c: &mut PluginConfig)
     c.version = d.string(field(spec, "version"), S, "spec.version");
     c.init = command(d, field(spec, "init"), "spec.init");
     c.generate = command(d, field(spec, "generate"), "spec.generate");
-    if let Some(disc) = d.object(field(spec, "discover"), S, "spec.discover", "plugin.Discover") {
-        c.discover.file_name = d.string(field(disc, "fileName"), "Discover", "spec.discover.fileName");
+    if let Some(disc) = d.object(
+        field(spec, "discover"),
+        S,
+        "spec.discover",
+        "plugin.Discover",
+    ) {
+        c.discover.file_name = d.string(
+            field(disc, "fileName"),
+            "Discover",
+            "spec.discover.fileName",
+        );
         if let Some(find) = d.object(
             field(disc, "find"),
             "Discover",
@@ -302,11 +311,15 @@ mod tests {
             "invalid plugin configuration file. kind should be ConfigManagementPlugin, found Plugin"
         );
         assert_eq!(
-            err("kind: ConfigManagementPlugin\nmetadata: {name: p}\nspec: {generate: {args: [x]}}\n"),
+            err(
+                "kind: ConfigManagementPlugin\nmetadata: {name: p}\nspec: {generate: {args: [x]}}\n"
+            ),
             "invalid plugin configuration file. spec.generate command should be non-empty"
         );
         assert_eq!(
-            err("kind: ConfigManagementPlugin\nmetadata: {name: p}\nspec: {generate: {command: sh}}\n"),
+            err(
+                "kind: ConfigManagementPlugin\nmetadata: {name: p}\nspec: {generate: {command: sh}}\n"
+            ),
             "json: cannot unmarshal string into Go struct field Command.spec.generate.command of type []string"
         );
         assert_eq!(

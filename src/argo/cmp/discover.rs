@@ -105,14 +105,21 @@ fn glob(root: &Path, app_path: &Path, pattern: &str, recursive: bool) -> Result<
     let mut found: Vec<PathBuf> = Vec::new();
     if !base.starts_with(root) {
         // Never look outside the repository copy.
-        return Ok(Match { supported: false, evidence: vec![] });
+        return Ok(Match {
+            supported: false,
+            evidence: vec![],
+        });
     }
     if rest == 0 {
         if fs::symlink_metadata(&base).is_ok() {
             found.push(base);
         }
     } else {
-        let depth = if full_str.contains("**") && recursive { usize::MAX } else { rest };
+        let depth = if full_str.contains("**") && recursive {
+            usize::MAX
+        } else {
+            rest
+        };
         walk(&base, depth, &mut |p| {
             if matcher.is_match(p) {
                 found.push(p.to_path_buf());
@@ -174,22 +181,54 @@ mod tests {
     fn check(disc: Discover) -> Match {
         let d = tree();
         let app = d.path().join("app");
-        matches(&disc, d.path(), &app, &ctx(), &[]).unwrap().unwrap()
+        matches(&disc, d.path(), &app, &ctx(), &[])
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
     fn file_name_is_a_flat_glob() {
-        let m = check(Discover { file_name: "*.yaml".into(), ..Default::default() });
+        let m = check(Discover {
+            file_name: "*.yaml".into(),
+            ..Default::default()
+        });
         assert_eq!(m.evidence, ["karmada.yaml"]);
-        assert!(!check(Discover { file_name: "*.jsonnet".into(), ..Default::default() }).supported);
-        assert!(!check(Discover { file_name: "**/*.jsonnet".into(), ..Default::default() }).supported);
-        assert!(check(Discover { file_name: "{b}".into(), ..Default::default() }).supported);
-        assert!(check(Discover { file_name: "./karmada.yaml".into(), ..Default::default() }).supported);
+        assert!(
+            !check(Discover {
+                file_name: "*.jsonnet".into(),
+                ..Default::default()
+            })
+            .supported
+        );
+        assert!(
+            !check(Discover {
+                file_name: "**/*.jsonnet".into(),
+                ..Default::default()
+            })
+            .supported
+        );
+        assert!(
+            check(Discover {
+                file_name: "{b}".into(),
+                ..Default::default()
+            })
+            .supported
+        );
+        assert!(
+            check(Discover {
+                file_name: "./karmada.yaml".into(),
+                ..Default::default()
+            })
+            .supported
+        );
     }
 
     #[test]
     fn find_glob_supports_double_star() {
-        let m = check(Discover { glob: "**/*.jsonnet".into(), ..Default::default() });
+        let m = check(Discover {
+            glob: "**/*.jsonnet".into(),
+            ..Default::default()
+        });
         assert_eq!(m.evidence, ["deep/er/x.jsonnet"]);
         // fileName wins when both are set.
         let m = check(Discover {
@@ -212,7 +251,12 @@ mod tests {
         assert!(check(cmd("ls karmada.yaml")).supported);
         assert!(!check(cmd("echo")).supported);
         let d = tree();
-        let err = matches(&cmd("exit 2"), d.path(), d.path(), &ctx(), &[]).unwrap().unwrap_err();
-        assert_eq!(err.message(), "error running find command: `sh -c \"exit 2\"` failed exit status 2");
+        let err = matches(&cmd("exit 2"), d.path(), d.path(), &ctx(), &[])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "error running find command: `sh -c \"exit 2\"` failed exit status 2"
+        );
     }
 }

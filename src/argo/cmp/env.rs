@@ -246,7 +246,11 @@ fn shell_name(s: &str) -> (Option<&str>, usize) {
         return (Some(&s[0..1]), 1);
     }
     let n = b.iter().take_while(|c| is_alnum(**c)).count();
-    if n == 0 { (None, 0) } else { (Some(&s[..n]), n) }
+    if n == 0 {
+        (None, 0)
+    } else {
+        (Some(&s[..n]), n)
+    }
 }
 
 /// `k8s.io/apimachinery` `version.ParseGeneric(v).String()`: `v1.29.3+k3s1` -> `1.29.3`.
@@ -332,7 +336,10 @@ pub fn default_api_versions() -> Vec<String> {
         ("coordination.k8s.io/v1", &["Lease"]),
         ("discovery.k8s.io/v1", &["EndpointSlice"]),
         ("events.k8s.io/v1", &["Event"]),
-        ("networking.k8s.io/v1", &["Ingress", "IngressClass", "NetworkPolicy"]),
+        (
+            "networking.k8s.io/v1",
+            &["Ingress", "IngressClass", "NetworkPolicy"],
+        ),
         ("policy/v1", &["PodDisruptionBudget"]),
         (
             "rbac.authorization.k8s.io/v1",
@@ -341,10 +348,7 @@ pub fn default_api_versions() -> Vec<String> {
         ("scheduling.k8s.io/v1", &["PriorityClass"]),
         ("storage.k8s.io/v1", &["CSIDriver", "StorageClass"]),
         // Karmada
-        (
-            "apps.karmada.io/v1alpha1",
-            &["WorkloadRebalancer"],
-        ),
+        ("apps.karmada.io/v1alpha1", &["WorkloadRebalancer"]),
         (
             "autoscaling.karmada.io/v1alpha1",
             &["CronFederatedHPA", "FederatedHPA"],

@@ -26,8 +26,8 @@ fn kind(v: &Value) -> &'static str {
 /// The value of field `name` in `obj`, matched as Go does (exact or case-folded; last key wins).
 pub fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.iter()
-        .filter(|(k, _)| k.as_str() == name || fold_eq(k, name))
-        .last()
+        .rev()
+        .find(|(k, _)| k.as_str() == name || fold_eq(k, name))
         .map(|(_, v)| v)
         .filter(|v| !v.is_null())
 }
@@ -57,7 +57,10 @@ impl Decoder {
     fn mismatch(&mut self, v: &Value, strct: &str, path: &str, ty: &str) {
         if self.first_error.is_none() {
             self.first_error = Some(if strct.is_empty() {
-                format!("json: cannot unmarshal {} into Go value of type {ty}", kind(v))
+                format!(
+                    "json: cannot unmarshal {} into Go value of type {ty}",
+                    kind(v)
+                )
             } else {
                 format!(
                     "json: cannot unmarshal {} into Go struct field {strct}.{path} of type {ty}",

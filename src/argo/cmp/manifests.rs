@@ -25,7 +25,11 @@ pub fn parse(stdout: &str) -> Result<Vec<Value>, ParseError> {
                 go_kind(&doc)
             )));
         };
-        if !map.get("kind").and_then(Value::as_str).is_some_and(|k| !k.is_empty()) {
+        if map
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             return Err(ParseError::Convert(format!(
                 "failed to unmarshal manifest: error unmarshaling JSON: while decoding JSON: Object 'Kind' is missing in '{}'",
                 go_json(&doc)
@@ -115,10 +119,7 @@ fn go_json(v: &Value) -> String {
                 .collect();
             format!("{{{}}}", items.join(","))
         }
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(go_json).collect::<Vec<_>>().join(",")
-        ),
+        Value::Array(a) => format!("[{}]", a.iter().map(go_json).collect::<Vec<_>>().join(",")),
         Value::String(s) => super::env::go_json_string(s),
         other => other.to_string(),
     }
@@ -127,7 +128,10 @@ fn go_json(v: &Value) -> String {
 /// `kind/name/namespace` rows for `--summary`.
 pub fn summary(objects: &[Value]) -> String {
     let field = |o: &Value, p: &str| -> String {
-        o.pointer(p).and_then(Value::as_str).unwrap_or("").to_string()
+        o.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
     };
     let mut rows = vec![["KIND".to_string(), "NAME".into(), "NAMESPACE".into()]];
     for o in objects {
@@ -159,7 +163,15 @@ mod tests {
             "---\n---\nnull\n---\nkind: List\nitems:\n- {kind: A}\n- {kind: B}\n---\nkind: C\nitems: null\n---\nkind: D\n--- # c\nkind: E\n",
         )
         .unwrap();
-        assert_eq!(objs, vec![json!({"kind": "A"}), json!({"kind": "B"}), json!({"kind": "D"}), json!({"kind": "E"})]);
+        assert_eq!(
+            objs,
+            vec![
+                json!({"kind": "A"}),
+                json!({"kind": "B"}),
+                json!({"kind": "D"}),
+                json!({"kind": "E"})
+            ]
+        );
     }
 
     #[test]
@@ -176,8 +188,14 @@ mod tests {
                 "failed to unmarshal manifest: error unmarshaling JSON: while decoding JSON: Object 'Kind' is missing in '{\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"x\"}}'".into()
             )
         );
-        assert!(matches!(parse("just text\n").unwrap_err(), ParseError::Convert(m) if m.contains("cannot unmarshal string")));
-        assert!(matches!(parse("a: [\n").unwrap_err(), ParseError::Split(m) if m.starts_with("failed to unmarshal manifest: error converting YAML to JSON: ")));
-        assert!(matches!(parse("{\"kind\": ").unwrap_err(), ParseError::Split(m) if m.starts_with("failed to unmarshal manifest: ")));
+        assert!(
+            matches!(parse("just text\n").unwrap_err(), ParseError::Convert(m) if m.contains("cannot unmarshal string"))
+        );
+        assert!(
+            matches!(parse("a: [\n").unwrap_err(), ParseError::Split(m) if m.starts_with("failed to unmarshal manifest: error converting YAML to JSON: "))
+        );
+        assert!(
+            matches!(parse("{\"kind\": ").unwrap_err(), ParseError::Split(m) if m.starts_with("failed to unmarshal manifest: "))
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod discover;
 pub mod env;
 pub mod godecode;
+pub mod install;
 pub mod manifests;
 pub mod runner;
 pub mod workdir;
@@ -100,7 +101,8 @@ impl Request {
 
     /// repo-server's checks before any plugin runs: symlinks, app path, `.argocd-source*.yaml`.
     pub fn prepare(&mut self) -> Result<(), Failure> {
-        workdir::check_out_of_bounds_symlinks(&self.repo).map_err(|e| Failure::new(format!("{e:#}")))?;
+        workdir::check_out_of_bounds_symlinks(&self.repo)
+            .map_err(|e| Failure::new(format!("{e:#}")))?;
         let app_dir = workdir::app_path(&self.repo, &self.app.path)
             .map_err(|e| Failure::new(format!("{e:#}")))?;
         self.merge_source_overrides(&app_dir).map_err(|e| {
@@ -170,7 +172,9 @@ impl Request {
                         "this plugin.yaml serves the socket {identity}.sock; spec.source.plugin.name must be {identity:?} (metadata.name-spec.version)"
                     )));
                 }
-                why.push(format!("spec.source.plugin.name is {name:?}, this plugin's name"));
+                why.push(format!(
+                    "spec.source.plugin.name is {name:?}, this plugin's name"
+                ));
                 self.discover_into(env, &mut why, |e| {
                     format!(
                         "{not_found}: error checking repository support for plugin {}: error receiving stream response: rpc error: code = Unknown desc = match repository error: {e}",
@@ -208,17 +212,27 @@ impl Request {
         match result {
             None => {
                 why.push("the plugin has no discovery rule, so naming it is enough".into());
-                Ok(Selection { selected: true, explanation: std::mem::take(why) })
+                Ok(Selection {
+                    selected: true,
+                    explanation: std::mem::take(why),
+                })
             }
             Some(Err(e)) => {
                 let timed_out = matches!(&e, discover::DiscoverError::Command(f) if f.timed_out);
                 let f = Failure::new(wrap_err(&e.message()));
-                Err(if timed_out { f.hint(timeout_hint(&self.ctx)) } else { f })
+                Err(if timed_out {
+                    f.hint(timeout_hint(&self.ctx))
+                } else {
+                    f
+                })
             }
             Some(Ok(m)) => {
                 why.push(describe_rule(&self.plugin, &m));
                 if m.supported {
-                    Ok(Selection { selected: true, explanation: std::mem::take(why) })
+                    Ok(Selection {
+                        selected: true,
+                        explanation: std::mem::take(why),
+                    })
                 } else {
                     let msg = not_found.unwrap_or("discovery did not match").to_string();
                     Err(Failure::new(msg).hint(format!(
@@ -239,7 +253,8 @@ impl Request {
             None => format!("plugin {identity:?} has no spec.discover"),
             Some(_) => {
                 let (ws, app_dir) = self.workspace()?;
-                match discover::matches(&self.plugin.discover, ws.root(), &app_dir, &self.ctx, &env) {
+                match discover::matches(&self.plugin.discover, ws.root(), &app_dir, &self.ctx, &env)
+                {
                     Some(Ok(m)) if m.supported => {
                         return Ok(Selection {
                             selected: true,
@@ -250,7 +265,10 @@ impl Request {
                         });
                     }
                     Some(Ok(m)) => describe_rule(&self.plugin, &m),
-                    Some(Err(e)) => format!("discovery failed ({}), which Argo CD treats as no match", e.message()),
+                    Some(Err(e)) => format!(
+                        "discovery failed ({}), which Argo CD treats as no match",
+                        e.message()
+                    ),
                     None => unreachable!("rule checked above"),
                 }
             }
@@ -264,15 +282,24 @@ impl Request {
 
     /// The whole `GenerateManifests` path for a plugin app.
     pub fn generate(&self) -> Result<(Vec<Value>, Selection), Failure> {
-        let cmp_failed = |m: String| format!("CMP processing failed for application {:?}: {m}", self.app_name());
+        let cmp_failed = |m: String| {
+            format!(
+                "CMP processing failed for application {:?}: {m}",
+                self.app_name()
+            )
+        };
         let mut explanation = Vec::new();
         if self.app.plugin.is_none() {
             explanation.extend(self.auto_detect()?.explanation);
         }
-        let env = self.generate_env().map_err(|f| Failure { message: cmp_failed(f.message), ..f })?;
-        let sel = self
-            .select(&env)
-            .map_err(|f| Failure { message: cmp_failed(f.message), ..f })?;
+        let env = self.generate_env().map_err(|f| Failure {
+            message: cmp_failed(f.message),
+            ..f
+        })?;
+        let sel = self.select(&env).map_err(|f| Failure {
+            message: cmp_failed(f.message),
+            ..f
+        })?;
         explanation.extend(sel.explanation);
         let (ws, app_dir) = self.workspace()?;
         let in_cmp = |m: &str| {
@@ -283,7 +310,11 @@ impl Request {
         let run = |spec: &config::CommandSpec| {
             self.ctx.run(spec, &app_dir, &env).map_err(|f| {
                 let fail = Failure::new(in_cmp(&f.message));
-                if f.timed_out { fail.hint(timeout_hint(&self.ctx)) } else { fail }
+                if f.timed_out {
+                    fail.hint(timeout_hint(&self.ctx))
+                } else {
+                    fail
+                }
             })
         };
         if !self.plugin.init.is_empty() {
@@ -298,7 +329,13 @@ impl Request {
             ))),
             manifests::ParseError::List(m) => Failure::new(m),
         })?;
-        Ok((objects, Selection { selected: true, explanation }))
+        Ok((
+            objects,
+            Selection {
+                selected: true,
+                explanation,
+            },
+        ))
     }
 
     /// `GetParametersAnnouncement`: dynamic output ++ static announcements.
@@ -309,7 +346,9 @@ impl Request {
             ..f
         })?;
         let wrap = |m: String| {
-            format!("failed to get parameter announcement: rpc error: code = Unknown desc = get parameters announcement error: {m}")
+            format!(
+                "failed to get parameter announcement: rpc error: code = Unknown desc = get parameters announcement error: {m}"
+            )
         };
         let mut out = Vec::new();
         if !self.plugin.dynamic_parameters.is_empty() {
@@ -433,7 +472,10 @@ mod tests {
             parse_announcements("[{\"name\": 1}]").unwrap_err(),
             "json: cannot unmarshal number into Go struct field ParameterAnnouncement.name of type string"
         );
-        assert_eq!(parse_announcements("").unwrap_err(), "unexpected end of JSON input");
+        assert_eq!(
+            parse_announcements("").unwrap_err(),
+            "unexpected end of JSON input"
+        );
         assert_eq!(
             parse_announcements("[{\"name\": \"a\", \"collectionType\": \"map\", \"map\": {\"k\": \"v\"}, \"x\": 1}]").unwrap(),
             vec![serde_json::json!({"name": "a", "collectionType": "map", "map": {"k": "v"}})]

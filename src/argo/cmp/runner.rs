@@ -71,7 +71,10 @@ impl Context {
         if out.timed_out {
             // CommandContext kills the leader when the deadline passes: Go reports `signal: killed`.
             return Err(CommandFailure {
-                message: with_stderr(format!("`{args}` failed signal: killed"), &out.stderr_text()),
+                message: with_stderr(
+                    format!("`{args}` failed signal: killed"),
+                    &out.stderr_text(),
+                ),
                 timed_out: true,
             });
         }
@@ -128,7 +131,11 @@ fn exit_text(status: &std::process::ExitStatus) -> String {
         15 => "terminated".into(),
         n => format!("signal {n}"),
     };
-    let core = if status.core_dumped() { " (core dumped)" } else { "" };
+    let core = if status.core_dumped() {
+        " (core dumped)"
+    } else {
+        ""
+    };
     format!("signal: {name}{core}")
 }
 
@@ -211,16 +218,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = ctx(Duration::from_secs(10));
         let err = c
-            .run(&spec(&["sh", "-c", "echo oops >&2; exit 3"]), dir.path(), &[])
+            .run(
+                &spec(&["sh", "-c", "echo oops >&2; exit 3"]),
+                dir.path(),
+                &[],
+            )
             .unwrap_err();
-        assert_eq!(err.message, "`sh -c \"echo oops >&2; exit 3\"` failed exit status 3: oops");
-        let err = c.run(&spec(&["no-such-plugin-binary"]), dir.path(), &[]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`sh -c \"echo oops >&2; exit 3\"` failed exit status 3: oops"
+        );
+        let err = c
+            .run(&spec(&["no-such-plugin-binary"]), dir.path(), &[])
+            .unwrap_err();
         assert_eq!(
             err.message,
             "exec: \"no-such-plugin-binary\": executable file not found in $PATH"
         );
-        let err = c.run(&spec(&["sh", "-c", "kill -SEGV $$"]), dir.path(), &[]).unwrap_err();
-        assert!(err.message.ends_with("failed signal: segmentation fault"), "{}", err.message);
+        let err = c
+            .run(&spec(&["sh", "-c", "kill -SEGV $$"]), dir.path(), &[])
+            .unwrap_err();
+        assert!(
+            err.message.ends_with("failed signal: segmentation fault"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ fn escapes(root: &Path, link_dir: &Path, target: &Path) -> bool {
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for e in fs::read_dir(dir).with_context(|| format!("{}: cannot list", dir.display()))? {
-        out.push(e.with_context(|| format!("{}: cannot list", dir.display()))?.path());
+        out.push(
+            e.with_context(|| format!("{}: cannot list", dir.display()))?
+                .path(),
+        );
     }
     out.sort();
     Ok(out)
@@ -187,15 +190,29 @@ mod tests {
         let base = tempfile::tempdir().unwrap();
         let ws = Workspace::create(r, base.path(), false).unwrap();
         let copied = ws.root().join("app/run.sh");
-        assert_eq!(fs::metadata(&copied).unwrap().permissions().mode() & 0o777, 0o644);
         assert_eq!(
-            fs::metadata(ws.root().join("app/sub")).unwrap().permissions().mode() & 0o777,
+            fs::metadata(&copied).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert_eq!(
+            fs::metadata(ws.root().join("app/sub"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
             0o755
         );
-        assert_eq!(fs::read_to_string(ws.root().join("app/sub/link")).unwrap(), "x");
+        assert_eq!(
+            fs::read_to_string(ws.root().join("app/sub/link")).unwrap(),
+            "x"
+        );
         let ws = Workspace::create(r, base.path(), true).unwrap();
         assert_eq!(
-            fs::metadata(ws.root().join("app/run.sh")).unwrap().permissions().mode() & 0o777,
+            fs::metadata(ws.root().join("app/run.sh"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
             0o700
         );
     }
