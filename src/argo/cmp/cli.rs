@@ -181,6 +181,16 @@ fn git_revision(repo: &Path) -> String {
     git(&["rev-parse", "HEAD"]).unwrap_or_default()
 }
 
+/// Writes to stdout; a closed pipe (e.g. `| head`) is not an error worth a panic.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing stdout"),
+        _ => Ok(()),
+    }
+}
+
 fn fail(f: Failure) -> Result<ExitCode> {
     eprintln!("error: {}", f.message);
     if let Some(h) = f.hint {
@@ -202,7 +212,7 @@ fn cmd_run(a: RunArgs) -> Result<ExitCode> {
             } else {
                 crate::yaml::to_stream(&objects)?
             };
-            print!("{text}");
+            emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -216,7 +226,7 @@ fn cmd_parameters(a: CommonArgs) -> Result<ExitCode> {
     match req.parameters() {
         Err(f) => fail(f),
         Ok(list) => {
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&list)?))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -245,20 +255,21 @@ fn cmd_discover(a: CommonArgs) -> Result<ExitCode> {
     };
     match result {
         Ok(sel) => {
-            println!(
-                "plugin {identity:?} is used for application {:?}",
+            let mut text = format!(
+                "plugin {identity:?} is used for application {:?}\n",
                 req.app_name()
             );
             for line in sel.explanation {
-                println!("- {line}");
+                text.push_str(&format!("- {line}\n"));
             }
+            emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(f) => {
-            println!(
-                "plugin {identity:?} is NOT used for application {:?}",
+            emit(&format!(
+                "plugin {identity:?} is NOT used for application {:?}\n",
                 req.app_name()
-            );
+            ))?;
             fail(f)
         }
     }

@@ -27,9 +27,9 @@ fn kind(v: &Value) -> &'static str {
 pub fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.iter()
         .rev()
-        .find(|(k, _)| k.as_str() == name || fold_eq(k, name))
+        // A later `null` leaves the value an earlier key set.
+        .find(|(k, v)| !v.is_null() && (k.as_str() == name || fold_eq(k, name)))
         .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 /// Go's `bytes.EqualFold`-style match, including the Kelvin sign and long s folds.
