@@ -66,7 +66,8 @@ fn split(text: &str) -> Result<Vec<Value>, String> {
         return Ok(out);
     }
     let mut out = Vec::new();
-    for chunk in yaml_documents(text) {
+    let chunks = yaml_documents(text).map_err(|e| format!("failed to unmarshal manifest: {e}"))?;
+    for chunk in chunks {
         let docs = crate::yaml::parse_stream(&chunk, "manifest").map_err(|e| {
             let cause = e.chain().last().map(|c| c.to_string()).unwrap_or_default();
             format!("failed to unmarshal manifest: error converting YAML to JSON: {cause}")
@@ -76,24 +77,23 @@ fn split(text: &str) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
-/// Splits like the Kubernetes YAML reader: a line that is `---` (optionally followed by
-/// whitespace or a comment) starts a new document.
-fn yaml_documents(text: &str) -> Vec<String> {
+/// Splits like the Kubernetes YAML reader: a line starting with `---` ends a document; only
+/// white space or a comment may follow the dashes.
+fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
     let mut docs = vec![String::new()];
     for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        let is_sep = bare == "---"
-            || (bare.starts_with("---")
-                && bare[3..].starts_with([' ', '\t'])
-                && (bare[3..].trim().is_empty() || bare[3..].trim_start().starts_with('#')));
-        if is_sep {
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return Err(format!("invalid Yaml document separator: {rest}"));
+            }
             docs.push(String::new());
         } else {
             docs.last_mut().expect("never empty").push_str(line);
         }
     }
     docs.retain(|d| !d.trim().is_empty());
-    docs
+    Ok(docs)
 }
 
 fn go_kind(v: &Value) -> &'static str {
