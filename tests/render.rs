@@ -365,3 +365,92 @@ fn generated_files_are_fresh() {
     let plugin = common::read(&common::repo_root().join("plugin/plugin.yaml"));
     assert!(plugin.contains(&format!("version: v{}", env!("CARGO_PKG_VERSION"))));
 }
+
+/// Mutated copies of an example (bytes dropped, lines repeated, junk spliced in) never panic
+/// the binary, and a failed run never leaves anything on stdout.
+#[test]
+fn mutated_inputs_never_panic() {
+    let example = common::repo_root().join("examples/guestbook");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&example)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    let junk: [&[u8]; 8] = [
+        b": [", b"\n- ", b"&a ", b"*a", b"{", b"\n---\n", b"\"", b"\t",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
+    let app = tmp.path().join("app");
+    let mut failures = Vec::new();
+    let mut rejected = 0;
+    for round in 0..150 {
+        let _ = std::fs::remove_dir_all(&app);
+        std::fs::create_dir_all(&app).unwrap();
+        let target = next(files.len());
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            let mut bytes = bytes.clone();
+            if i == target && !bytes.is_empty() {
+                let at = next(bytes.len());
+                match next(3) {
+                    0 => {
+                        let end = (at + 1 + next(20)).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    1 => {
+                        let j = junk[next(junk.len())];
+                        bytes.splice(at..at, j.iter().copied());
+                    }
+                    _ => {
+                        let line_start = bytes[..at]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |p| p + 1);
+                        let line_end = bytes[at..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(bytes.len(), |p| at + p + 1);
+                        let line = bytes[line_start..line_end].to_vec();
+                        bytes.splice(line_end..line_end, line);
+                    }
+                }
+            }
+            std::fs::write(app.join(name), bytes).unwrap();
+        }
+        let out = Command::new(common::bin())
+            .arg("generate")
+            .current_dir(&app)
+            .env_clear()
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        rejected += usize::from(!out.status.success());
+        if stderr.contains("panicked") || out.status.code().is_none() {
+            failures.push(format!("round {round}: {stderr}"));
+        } else if !out.status.success()
+            && (!out.stdout.is_empty() || !stderr.starts_with("error: "))
+        {
+            failures.push(format!(
+                "round {round}: failed run wrote stdout or an unprefixed error: {stderr}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The mutations must actually break inputs, or this test proves nothing.
+    assert!(
+        rejected > 20,
+        "only {rejected} of 150 mutated inputs were rejected"
+    );
+}

@@ -99,7 +99,7 @@ function M.health(obj)
         notes[#notes + 1] = "scheduling suspended"
       else
         worst = "Progressing"
-        notes[#notes + 1] = "waiting for scheduler (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")"
+        notes[#notes + 1] = "scheduler has not observed generation " .. common.n(generation) .. " yet"
       end
     end
   end

@@ -164,13 +164,6 @@ struct Used {
 impl Used {
     fn check(&self, file: &str, entry: &Override, path: &str) -> Result<()> {
         if let Some(image) = &entry.image {
-            if !self.image {
-                return Err(error(
-                    file,
-                    &format!("{path}.image"),
-                    "no selected object has containers",
-                ));
-            }
             for (i, c) in image.containers.iter().enumerate() {
                 if !self.image_containers.contains(c) {
                     return Err(error(
@@ -179,6 +172,13 @@ impl Used {
                         format!("no selected workload has a container \"{c}\""),
                     ));
                 }
+            }
+            if !self.image {
+                return Err(error(
+                    file,
+                    &format!("{path}.image"),
+                    "no selected object has containers",
+                ));
             }
         }
         if entry.replicas.is_some() && !self.replicas {

@@ -41,6 +41,16 @@ pub fn app_context(dir: Option<&Path>, env: &Env) -> Result<AppContext> {
     if !app_dir.is_dir() {
         bail!("{shown}: not a directory");
     }
+    // Other modules read karmada.yaml; make sure it is the app's own file.
+    let placement_file = app_dir.join("karmada.yaml");
+    if placement_file.is_symlink() {
+        let shown = if display_dir.is_empty() {
+            "karmada.yaml".to_string()
+        } else {
+            format!("{}/karmada.yaml", display_dir.trim_end_matches('/'))
+        };
+        super::source::RepoRoot::find(&app_dir)?.resolve_symlink(&placement_file, &shown)?;
+    }
     let non_empty = |k: &str| env.get(k).filter(|v| !v.trim().is_empty()).cloned();
     let app_name = match non_empty("ARGOCD_APP_NAME") {
         Some(name) => name,
@@ -345,7 +355,7 @@ mod tests {
         );
         assert_eq!(
             err(&[("ARGOCD_ENV_KARMADA_WEIGHTS", "a=x")]),
-            "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a non-negative integer"
+            "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a positive integer"
         );
     }
 

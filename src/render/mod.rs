@@ -63,15 +63,14 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
 
 /// The `parameters` output: ParameterAnnouncements (JSON array) with the effective values.
 pub fn parameters(ctx: &AppContext) -> Result<String> {
-    let shown = ctx.display("karmada.yaml");
-    let path = ctx.app_dir.join("karmada.yaml");
-    let placement = match std::fs::read_to_string(&path) {
-        Ok(text) => crate::yaml::parse_one(&text, &shown)?,
-        // The UI asks before the file exists too; announce the parameters with empty values.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
-        Err(e) => return Err(anyhow::anyhow!("{shown}: cannot read: {e}")),
+    // The UI may ask before the file exists; announce the parameters with what was given.
+    let placement = if ctx.app_dir.join("karmada.yaml").exists() {
+        Some(karmada::placement::Placement::load(ctx)?)
+    } else {
+        None
     };
-    let mut out = serde_json::to_string_pretty(&settings::announcements(&ctx.params, &placement))?;
+    let mut out =
+        serde_json::to_string_pretty(&settings::announcements(&ctx.params, placement.as_ref()))?;
     out.push('\n');
     Ok(out)
 }

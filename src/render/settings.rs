@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use super::Params;
+use crate::karmada::placement::{Affinity, Clusters, Placement, Replicas};
 
 /// How Argo CD carries a parameter's value (`collectionType` of a ParameterAnnouncement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,7 @@ pub struct Setting {
     pub placement_path: &'static [&'static str],
     /// Allowed string values (empty: any), checked for strings and map values alike.
     pub allowed: &'static [&'static str],
-    /// Map values must be non-negative integers.
+    /// Map values must be positive integers.
     pub integer_values: bool,
     /// What the user gets when the setting is not given.
     pub default: &'static str,
@@ -101,16 +102,16 @@ pub static SETTINGS: &[Setting] = &[
         name: "replicas-mode",
         env: "KARMADA_REPLICAS_MODE",
         title: "Replica scheduling",
-        tooltip: "Duplicated: every cluster runs all replicas; Divided: replicas are split by weight",
+        tooltip: "Duplicated: every cluster runs all replicas; Divided: split by weight; AvailableReplicas: split by free capacity; Aggregated: as few clusters as possible",
         collection: Collection::String,
         field: Field::ReplicasMode,
         placement_path: &["replicas", "mode"],
-        allowed: &["Duplicated", "Divided"],
+        allowed: &["Duplicated", "Divided", "AvailableReplicas", "Aggregated"],
         integer_values: false,
         default: "`replicas.mode` of `karmada.yaml` (`Duplicated` when absent)",
-        docs: "`Duplicated` (each cluster runs `spec.replicas`) or `Divided` (the replicas are split between \
-               clusters by `weights`, or by available capacity when `karmada.yaml` asks for it). Replaces \
-               `replicas.mode`.",
+        docs: "`Duplicated` (each cluster runs `spec.replicas`), `Divided` (the replicas are split between \
+               clusters by `weights`), `AvailableReplicas` (split by each cluster's free capacity) or \
+               `Aggregated` (packed into as few clusters as possible). Replaces `replicas.mode`.",
     },
     Setting {
         name: "weights",
@@ -203,8 +204,8 @@ impl Setting {
                     if k.trim().is_empty() {
                         bail!("empty key");
                     }
-                    if self.integer_values && v.parse::<u32>().is_err() {
-                        bail!("{k}: \"{v}\" is not a non-negative integer");
+                    if self.integer_values && !v.trim().parse::<u32>().is_ok_and(|n| n >= 1) {
+                        bail!("{k}: \"{v}\" is not a positive integer");
                     }
                 }
             }
@@ -234,31 +235,43 @@ impl Setting {
         }
     }
 
-    /// The value `karmada.yaml` gives this setting (the default Argo CD's UI should show).
-    pub fn from_placement(&self, doc: &Value) -> Option<SettingValue> {
-        let mut v = doc;
-        for key in self.placement_path {
-            v = v.get(key)?;
-        }
-        let scalar = |v: &Value| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
+    /// The setting's effective value in a loaded placement (parameters already applied).
+    pub fn from_placement(&self, p: &Placement) -> Option<SettingValue> {
+        let affinities: Vec<&Affinity> = match &p.clusters {
+            Clusters::One(a) => vec![a],
+            Clusters::Groups(groups) => groups.iter().map(|g| &g.affinity).collect(),
         };
-        match self.collection {
-            Collection::String => scalar(v).map(SettingValue::String),
-            Collection::Array => v
-                .as_array()
-                .map(|a| SettingValue::Array(a.iter().filter_map(scalar).collect())),
-            Collection::Map => v.as_object().map(|m| {
-                SettingValue::Map(
-                    m.iter()
-                        .filter_map(|(k, v)| scalar(v).map(|v| (k.clone(), v)))
-                        .collect(),
-                )
+        let union = |pick: fn(&Affinity) -> &Vec<String>| {
+            let mut out: Vec<String> = Vec::new();
+            for a in &affinities {
+                for n in pick(a) {
+                    if !out.contains(n) {
+                        out.push(n.clone());
+                    }
+                }
+            }
+            out
+        };
+        Some(match self.field {
+            Field::Clusters => SettingValue::Array(union(|a| &a.names)),
+            Field::ExcludeClusters => SettingValue::Array(union(|a| &a.exclude)),
+            Field::ReplicasMode => SettingValue::String(
+                match p.replicas {
+                    Replicas::Duplicated => "Duplicated",
+                    Replicas::Weighted(_) => "Divided",
+                    Replicas::Dynamic => "AvailableReplicas",
+                    Replicas::Aggregated => "Aggregated",
+                }
+                .to_string(),
+            ),
+            Field::Weights => SettingValue::Map(match &p.replicas {
+                Replicas::Weighted(list) => list
+                    .iter()
+                    .map(|(c, w)| (c.clone(), w.to_string()))
+                    .collect(),
+                _ => BTreeMap::new(),
             }),
-        }
+        })
     }
 
     /// The documented default when neither a parameter nor `karmada.yaml` gives a value.
@@ -274,15 +287,15 @@ impl Setting {
     }
 }
 
-/// The ParameterAnnouncements (`parameters` command) with effective values: the parameter or env
-/// value when given, else what `karmada.yaml` says.
-pub fn announcements(params: &Params, placement: &Value) -> Value {
+/// The ParameterAnnouncements (`parameters` command) with effective values: what the loaded
+/// placement (parameters applied) says, or the parameter as given when there is no placement.
+pub fn announcements(params: &Params, placement: Option<&Placement>) -> Value {
     let items: Vec<Value> = SETTINGS
         .iter()
         .map(|s| {
-            let value = s
-                .get(params)
-                .or_else(|| s.from_placement(placement))
+            let value = placement
+                .and_then(|p| s.from_placement(p))
+                .or_else(|| s.get(params))
                 .unwrap_or_else(|| s.empty_value());
             let mut a = json!({
                 "name": s.name,
@@ -389,32 +402,42 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "\"Divded\" is not one of Duplicated, Divided (did you mean \"Divided\"?)"
+            "\"Divded\" is not one of Duplicated, Divided, AvailableReplicas, Aggregated (did you mean \"Divided\"?)"
         );
         let weights = find("weights").unwrap();
         assert!(
             weights
                 .validate(&SettingValue::Map(BTreeMap::from([(
                     "m".into(),
-                    "-1".into()
+                    "0".into()
                 )])))
                 .is_err()
         );
     }
 
     #[test]
-    fn announcements_fall_back_to_placement() {
-        let placement =
-            json!({"clusters": {"names": ["a", "b"]}, "replicas": {"weights": {"a": 2}}});
+    fn announcements_show_the_effective_placement() {
+        let doc = json!({
+            "apiVersion": "argocd-karmada-plugin/v1alpha1",
+            "kind": "Placement",
+            "clusters": {"names": ["a", "b"]},
+            "replicas": {"mode": "Divided", "weights": {"a": 2, "b": 1}},
+        });
+        let mut p = Placement::parse(&doc, "k.yaml").unwrap();
         let params = Params {
-            clusters: Some(vec!["c".into()]),
+            exclude_clusters: Some(vec!["b".into()]),
             ..Params::default()
         };
-        let a = announcements(&params, &placement);
-        assert_eq!(a[0]["array"], json!(["c"]));
-        assert_eq!(a[1]["array"], json!([]));
-        assert_eq!(a[2]["string"], json!("Duplicated"));
-        assert_eq!(a[3]["map"], json!({"a": "2"}));
+        p.apply_params(&params).unwrap();
+        let a = announcements(&params, Some(&p));
+        assert_eq!(a[0]["array"], json!(["a", "b"]));
+        assert_eq!(a[1]["array"], json!(["b"]));
+        assert_eq!(a[2]["string"], json!("Divided"));
+        assert_eq!(a[3]["map"], json!({"a": "2", "b": "1"}));
         assert_eq!(a[3]["collectionType"], json!("map"));
+        let a = announcements(&params, None);
+        assert_eq!(a[0]["array"], json!([]));
+        assert_eq!(a[1]["array"], json!(["b"]));
+        assert_eq!(a[2]["string"], json!("Duplicated"));
     }
 }

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod helm;
 pub mod spec;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Vec<Value>> {
         None => detect(&ctx.app_dir),
     };
     let root = RepoRoot::find(&ctx.app_dir)?;
-    let mut out = Objects::default();
+    let mut out = Objects::new(&ctx.namespace);
     match &spec {
         SourceSpec::Directory(opts) => directory::render(ctx, opts, &root, &mut out)?,
         SourceSpec::Kustomize => {
@@ -64,12 +65,23 @@ pub fn detect(dir: &Path) -> SourceSpec {
 }
 
 /// Rendered objects, checked as they arrive.
-#[derive(Default)]
 pub struct Objects {
     pub objects: Vec<Value>,
+    /// The destination namespace (for objects that name none).
+    namespace: String,
+    /// (group, kind, namespace, name) -> where the object came from, to name both files of a duplicate.
+    seen: HashMap<(String, String, String, String), String>,
 }
 
 impl Objects {
+    pub fn new(namespace: &str) -> Objects {
+        Objects {
+            objects: Vec::new(),
+            namespace: namespace.to_string(),
+            seen: HashMap::new(),
+        }
+    }
+
     /// Adds the documents of one file (or tool output): `List`s (any top-level `items` array, as
     /// Argo CD does) are flattened; every object needs `apiVersion`, `kind` and `metadata.name`.
     pub fn push_docs(&mut self, docs: Vec<Value>, origin: &str) -> Result<()> {
@@ -97,6 +109,25 @@ impl Objects {
         if self.objects.len() >= MAX_OBJECTS {
             bail!("{at}: more than {MAX_OBJECTS} objects; split the app");
         }
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let api_version = text("/apiVersion");
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = text("/kind");
+        let name = text("/metadata/name");
+        let ns = match text("/metadata/namespace") {
+            "" => self.namespace.as_str(),
+            ns => ns,
+        };
+        let key = (
+            group.to_string(),
+            kind.to_string(),
+            ns.to_string(),
+            name.to_string(),
+        );
+        if let Some(first) = self.seen.get(&key) {
+            bail!("{at}: duplicate object {kind} {ns}/{name} (first in {first})");
+        }
+        self.seen.insert(key, at.to_string());
         self.objects.push(obj);
         Ok(())
     }
@@ -255,6 +286,13 @@ pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
             _ => ctx.display_dir.trim_end_matches('/').to_string(),
         })
         .unwrap_or_else(|_| dir.display().to_string());
+    let inside = std::fs::canonicalize(dir)
+        .ok()
+        .zip(RepoRoot::find(&ctx.app_dir).ok())
+        .is_some_and(|(dir, root)| root.contains(&dir));
+    if !inside {
+        bail!("{shown}: not a directory inside the repository");
+    }
     let candidates = [
         Command::new("kustomize").arg("build").arg(dir),
         Command::new("kubectl").arg("kustomize").arg(dir),
@@ -317,7 +355,7 @@ mod tests {
 
     #[test]
     fn flattens_lists_and_checks_objects() {
-        let mut out = Objects::default();
+        let mut out = Objects::new("default");
         out.push_docs(
             vec![
                 json!({"apiVersion": "v1", "kind": "List", "items": [
@@ -333,7 +371,7 @@ mod tests {
         assert_eq!(out.objects[0]["metadata"]["name"], "a");
 
         let err = |doc: Value| {
-            let mut out = Objects::default();
+            let mut out = Objects::new("default");
             format!("{:#}", out.push_docs(vec![doc], "f.yaml").unwrap_err())
         };
         assert_eq!(
@@ -353,6 +391,18 @@ mod tests {
         assert!(
             err(json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "a b"}}))
                 .contains("whitespace")
+        );
+        let mut out = Objects::new("default");
+        let cm = |ns: Option<&str>| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": ns}});
+        out.push_docs(vec![cm(None)], "a.yaml").unwrap();
+        out.push_docs(vec![cm(Some("other"))], "b.yaml").unwrap();
+        assert_eq!(
+            format!(
+                "{:#}",
+                out.push_docs(vec![cm(Some("default"))], "c.yaml")
+                    .unwrap_err()
+            ),
+            "c.yaml: document 1: duplicate object ConfigMap default/a (first in a.yaml: document 1)"
         );
         assert!(
             err(json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "a", "namespace": "Prod"}}))

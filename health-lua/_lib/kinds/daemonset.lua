@@ -12,7 +12,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and (observed == nil or observed < generation) then
-    return common.verdict("Progressing", "rollout not observed yet (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local desired = num(status.desiredNumberScheduled) or 0
   local updated = num(status.updatedNumberScheduled) or 0

@@ -14,7 +14,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and (observed == nil or observed < generation) then
-    return common.verdict("Progressing", "rollout not observed yet (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local progressing = common.condition(status.conditions, "Progressing")
   if progressing ~= nil and progressing.reason == "ProgressDeadlineExceeded" then

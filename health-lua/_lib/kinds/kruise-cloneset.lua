@@ -14,7 +14,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and observed ~= generation then
-    return common.verdict("Progressing", "waiting for initialization (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local replicas = num(status.replicas) or 0
   local desired = num(ctx.replicas)

@@ -10,7 +10,7 @@ local status = common.tab(o.status) or EMPTY
 local generation = common.num(metadata.generation)
 local observed = common.num(status.observedGeneration)
 if generation ~= nil and (observed == nil or observed < generation) then
-  return { status = "Progressing", message = "waiting for the rebalancer (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")" }
+  return { status = "Progressing", message = "rebalancer has not observed generation " .. common.n(generation) .. " yet" }
 end
 
 local ok = 0

@@ -189,4 +189,8 @@ local tracked = #names(overall)
 if #bad > 0 then
   return { status = "Degraded", message = common.summary(tracked - overall_overruns, tracked, "resources within quota", {}, bad) }
 end
-return { status = "Healthy", message = tostring(tracked) .. " resources within quota in " .. tostring(clusters) .. " clusters" }
+local where = " clusters"
+if clusters == 1 then
+  where = " cluster"
+end
+return { status = "Healthy", message = tostring(tracked) .. " resources within quota in " .. tostring(clusters) .. where }

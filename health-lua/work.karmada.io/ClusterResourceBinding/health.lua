@@ -131,7 +131,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and (observed == nil or observed < generation) then
-    return common.verdict("Progressing", "rollout not observed yet (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local progressing = common.condition(status.conditions, "Progressing")
   if progressing ~= nil and progressing.reason == "ProgressDeadlineExceeded" then
@@ -182,7 +182,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and (observed == nil or observed < generation) then
-    return common.verdict("Progressing", "rollout not observed yet (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local desired = num(status.desiredNumberScheduled) or 0
   local updated = num(status.updatedNumberScheduled) or 0
@@ -206,7 +206,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and (observed == nil or observed < generation) then
-    return common.verdict("Progressing", "rollout not observed yet (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local failure = common.condition(status.conditions, "ReplicaFailure")
   if failure ~= nil and failure.status == "True" then
@@ -599,7 +599,7 @@ function M.judge(status, ctx)
   local generation = num(status.generation)
   local observed = num(status.observedGeneration)
   if generation ~= nil and observed ~= generation then
-    return common.verdict("Progressing", "waiting for initialization (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")")
+    return common.verdict("Progressing", "generation " .. common.n(generation) .. " not observed yet")
   end
   local replicas = num(status.replicas) or 0
   local desired = num(ctx.replicas)
@@ -746,7 +746,7 @@ function M.health(obj)
         notes[#notes + 1] = "scheduling suspended"
       else
         worst = "Progressing"
-        notes[#notes + 1] = "waiting for scheduler (generation " .. common.n(observed) .. "/" .. common.n(generation) .. ")"
+        notes[#notes + 1] = "scheduler has not observed generation " .. common.n(generation) .. " yet"
       end
     end
   end

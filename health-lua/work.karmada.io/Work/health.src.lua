@@ -40,9 +40,10 @@ end
 local ok = 0
 local total = 0
 local bad = {}
-if worst == "Healthy" then
-  for i, manifest in ipairs(common.list(common.get(spec.workload, "manifests"))) do
-    total = total + 1
+local judge = worst == "Healthy"
+for i, manifest in ipairs(common.list(common.get(spec.workload, "manifests"))) do
+  total = total + 1
+  if judge then
     local m = common.tab(manifest) or EMPTY
     local meta = common.tab(m.metadata) or EMPTY
     local name = common.str(meta.name) or "?"

@@ -10,10 +10,11 @@ use crate::exec::Command;
 use crate::render::AppContext;
 
 /// The helm binary: `$HELM_BIN`, else `helm` on `PATH`.
-fn helm_bin() -> OsString {
-    std::env::var_os("HELM_BIN")
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "helm".into())
+fn helm_bin() -> (OsString, bool) {
+    match std::env::var_os("HELM_BIN").filter(|v| !v.is_empty()) {
+        Some(bin) => (bin, true),
+        None => ("helm".into(), false),
+    }
 }
 
 /// The default release name: the app name, without the `<namespace>_` prefix Argo CD adds for
@@ -106,12 +107,17 @@ pub fn render(ctx: &AppContext, opts: &HelmOpts, root: &RepoRoot) -> Result<Stri
         }
     };
     let args = template_args(ctx, opts, &value_files, extra.as_ref().map(|f| f.path()));
-    let cmd = Command::new(helm_bin())
+    let (bin, from_env) = helm_bin();
+    let cmd = Command::new(&bin)
         .args(args)
         .cwd(&ctx.app_dir)
         .timeout(TOOL_TIMEOUT);
     let out = match cmd.run() {
         Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && from_env => bail!(
+            "{chart}: HELM_BIN: \"{}\" not found; point it at the helm binary or unset it to use helm from PATH",
+            bin.to_string_lossy()
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "{chart}: helm is not installed; install helm 3 in the plugin's sidecar image (or set HELM_BIN to its path)"
         ),
