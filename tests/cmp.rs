@@ -392,7 +392,7 @@ fn lists_are_flattened_and_empty_docs_skipped() {
 
 #[test]
 fn timeout_kills_the_plugin() {
-    let (out, elapsed) = failure("sleep 30", &["--timeout", "500ms"]);
+    let (out, elapsed) = failure("sleep 30", &["--timeout", "3s"]);
     assert_eq!(
         first_error_line(&out),
         format!("{IN_CMP}`sh -c \"sleep 30\"` failed signal: killed")
@@ -402,7 +402,7 @@ fn timeout_kills_the_plugin() {
         "{}",
         stderr(&out)
     );
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
 #[test]
