@@ -845,3 +845,42 @@ fn sidecar_overlay_adds_the_plugin_to_repo_server() {
         assert_eq!(&cm["data"][k], v, "argocd-cm data {k}");
     }
 }
+
+#[test]
+fn argocd_source_files_and_preserve_file_mode() {
+    let (repo, _) = checkout();
+    let app_dir = repo.path().join("apps/env");
+    // JSON merge patches over spec.source: the env list is replaced, path stays.
+    std::fs::write(
+        app_dir.join(".argocd-source.yaml"),
+        "path: elsewhere\nplugin:\n  env:\n    - {name: FROM_FILE, value: $ARGOCD_APP_SOURCE_PATH}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app_dir.join(".argocd-source-web.yaml"),
+        "plugin:\n  parameters:\n    - {name: p, string: from-app-file}\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let plugin = tmp.path().join("p.yaml");
+    std::fs::write(
+        &plugin,
+        "kind: ConfigManagementPlugin\nmetadata: {name: p}\nspec:\n  preserveFileMode: true\n  generate:\n    command: [sh, -c]\n    args: ['printf \"kind: ConfigMap\\ndata: {mode: \\\"%s\\\", env: \\\"%s\\\", param: \\\"%s\\\", greeting: \\\"%s\\\"}\\n\" \"$(stat -c %a tool.sh)\" \"$ARGOCD_ENV_FROM_FILE\" \"$PARAM_P\" \"$ARGOCD_ENV_GREETING\"']\n",
+    )
+    .unwrap();
+    let app = write_app(tmp.path(), "p", "apps/env");
+    let out = cmp(&[
+        "run",
+        "--plugin",
+        &plugin.display().to_string(),
+        "--app",
+        &app,
+        &repo.path().display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = &docs(&stdout(&out))[0]["data"];
+    assert_eq!(
+        data,
+        &serde_json::json!({"mode": "755", "env": "apps/env", "param": "from-app-file", "greeting": ""})
+    );
+}
