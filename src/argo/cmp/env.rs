@@ -446,6 +446,29 @@ mod tests {
     }
 
     #[test]
+    fn plugin_section_decides_what_is_sent() {
+        let base = vec![("ARGOCD_APP_NAME".to_string(), "a".to_string())];
+        // No plugin section: no ARGOCD_ENV_*, no ARGOCD_APP_PARAMETERS at all.
+        assert_eq!(with_plugin(base.clone(), None), base);
+        // An empty one: parameters are the JSON `null`.
+        let env = with_plugin(base.clone(), Some(&PluginSource::default()));
+        assert_eq!(
+            env.last().unwrap(),
+            &("ARGOCD_APP_PARAMETERS".to_string(), "null".to_string())
+        );
+        // Expansion sees the build env only, not other ARGOCD_ENV_ entries.
+        let p = PluginSource {
+            env: vec![
+                ("A".into(), "x".into()),
+                ("B".into(), "$ARGOCD_ENV_A-$ARGOCD_APP_NAME".into()),
+            ],
+            ..Default::default()
+        };
+        let env = with_plugin(base, Some(&p));
+        assert_eq!(env[2], ("ARGOCD_ENV_B".to_string(), "-a".to_string()));
+    }
+
+    #[test]
     fn escapes_param_names() {
         assert_eq!(escape_param_name("image.tag"), "IMAGE_TAG");
         assert_eq!(escape_param_name("a-b c_1"), "A_B_C_1");
