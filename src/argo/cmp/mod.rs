@@ -105,16 +105,27 @@ impl Request {
             .map_err(|e| Failure::new(format!("{e:#}")))?;
         let app_dir = workdir::app_path(&self.repo, &self.app.path)
             .map_err(|e| Failure::new(format!("{e:#}")))?;
-        self.merge_source_overrides(&app_dir).map_err(|e| {
+        let merged = self.merge_source_overrides(&app_dir).map_err(|e| {
             Failure::new(format!(
                 "error getting app source type: error while parsing source parameters: {e:#}"
             ))
-        })
+        })?;
+        match merged {
+            None => Ok(()),
+            // ExplicitType's errors are not wrapped in "error while parsing source parameters".
+            Some(source) => self
+                .app
+                .set_source(source)
+                .map_err(|e| Failure::new(format!("error getting app source type: {e:#}"))),
+        }
     }
 
     /// `mergeSourceParameters`: `.argocd-source.yaml`, then `.argocd-source-<app>.yaml`, merged
     /// into `spec.source` as JSON merge patches (path, repoURL and targetRevision stay).
-    fn merge_source_overrides(&mut self, app_dir: &Path) -> anyhow::Result<()> {
+    fn merge_source_overrides(
+        &self,
+        app_dir: &Path,
+    ) -> anyhow::Result<Option<serde_json::Map<String, Value>>> {
         let mut files = vec![app_dir.join(".argocd-source.yaml")];
         let name = self.app_name();
         if !name.is_empty() {
@@ -133,7 +144,7 @@ impl Request {
             changed = true;
         }
         if !changed {
-            return Ok(());
+            return Ok(None);
         }
         let Value::Object(mut source) = merged else {
             anyhow::bail!("merged source is not an object");
@@ -144,7 +155,7 @@ impl Request {
                 None => source.remove(key),
             };
         }
-        self.app.set_source(source)
+        Ok(Some(source))
     }
 
     fn workspace(&self) -> Result<(Workspace, PathBuf), Failure> {
