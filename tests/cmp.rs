@@ -200,6 +200,36 @@ fn default_env_lists_karmada_apis_and_revision_flag_wins() {
     let mut sorted = apis.clone();
     sorted.sort();
     assert_eq!(apis, sorted);
+    // Every served version and kind of Karmada's CRDs in the reference data.
+    if let Some(reference) = common::reference_dir("default_env_lists_karmada_apis") {
+        let crds = reference.join("karmada/crds/bases");
+        let mut checked = 0;
+        for group_dir in std::fs::read_dir(&crds).unwrap() {
+            for f in std::fs::read_dir(group_dir.unwrap().path()).unwrap() {
+                let crd: Value = serde_saphyr::from_str(&common::read(&f.unwrap().path())).unwrap();
+                let spec = &crd["spec"];
+                for v in spec["versions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|v| v["served"] == true)
+                {
+                    let gv = format!(
+                        "{}/{}",
+                        spec["group"].as_str().unwrap(),
+                        v["name"].as_str().unwrap()
+                    );
+                    let gvk = format!("{gv}/{}", spec["names"]["kind"].as_str().unwrap());
+                    assert!(
+                        apis.contains(&gv.as_str()) && apis.contains(&gvk.as_str()),
+                        "{gvk} not in KUBE_API_VERSIONS"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 19, "only {checked} CRD versions found");
+    }
     for want in [
         "v1",
         "v1/ConfigMap",

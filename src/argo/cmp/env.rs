@@ -376,7 +376,16 @@ pub fn default_api_versions() -> Vec<String> {
                 "PropagationPolicy",
             ],
         ),
-        ("work.karmada.io/v1alpha1", &["Work"]),
+        (
+            "multicluster.x-k8s.io/v1alpha1",
+            &["ServiceExport", "ServiceImport"],
+        ),
+        ("remedy.karmada.io/v1alpha1", &["Remedy"]),
+        // Bindings are served at v1alpha1 and v1alpha2.
+        (
+            "work.karmada.io/v1alpha1",
+            &["ClusterResourceBinding", "ResourceBinding", "Work"],
+        ),
         (
             "work.karmada.io/v1alpha2",
             &["ClusterResourceBinding", "ResourceBinding"],
