@@ -489,9 +489,11 @@ fn named_plugin_with_discovery_must_still_match() {
         &app,
         &repo.path().display().to_string(),
     ]);
-    assert!(first_error_line(&out).ends_with(
-        "could not find cmp-server plugin with name \"other\" supporting the given repository"
-    ));
+    assert_eq!(
+        first_error_line(&out),
+        "error: CMP processing failed for application \"web\": could not find cmp-server plugin with name \"other\" supporting the given repository: error dialing to cmp-server for plugin other.sock: error dial proxy: dial unix /home/argocd/cmp-server/plugins/other.sock: connect: no such file or directory"
+    );
+    assert!(stderr(&out).contains("hint: this plugin.yaml serves the socket p.sock"));
 }
 
 #[test]

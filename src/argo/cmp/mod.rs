@@ -21,6 +21,9 @@ use env::EnvEntry;
 use runner::Context;
 use workdir::Workspace;
 
+/// Where repo-server looks for plugin sockets (`ARGOCD_PLUGINSOCKFILEPATH`'s default).
+pub const PLUGIN_SOCKET_DIR: &str = "/home/argocd/cmp-server/plugins";
+
 /// Everything repo-server and cmp-server would know about one request.
 pub struct Request {
     pub plugin: PluginConfig,
@@ -179,7 +182,11 @@ impl Request {
                     "could not find cmp-server plugin with name {name:?} supporting the given repository"
                 );
                 if name != identity {
-                    return Err(Failure::new(not_found).hint(format!(
+                    // repo-server dials `<name>.sock` in the plugins directory; nothing listens there.
+                    return Err(Failure::new(format!(
+                        "{not_found}: error dialing to cmp-server for plugin {name}.sock: error dial proxy: dial unix {PLUGIN_SOCKET_DIR}/{name}.sock: connect: no such file or directory"
+                    ))
+                    .hint(format!(
                         "this plugin.yaml serves the socket {identity}.sock; spec.source.plugin.name must be {identity:?} (metadata.name-spec.version)"
                     )));
                 }
