@@ -62,7 +62,6 @@ impl Failure {
 /// The outcome of discovery for one app, with the reason in words.
 #[derive(Debug)]
 pub struct Selection {
-    pub selected: bool,
     pub explanation: Vec<String>,
 }
 
@@ -175,9 +174,14 @@ impl Request {
     /// `DetectConfigManagementPlugin` restricted to this one plugin, with Argo CD's errors.
     pub fn select(&self, env: &[EnvEntry]) -> Result<Selection, Failure> {
         let identity = self.plugin.identity();
-        let mut why = Vec::new();
-        match self.app.plugin.as_ref().map(|p| p.name.as_str()) {
-            Some(name) if !name.is_empty() => {
+        let named = self
+            .app
+            .plugin
+            .as_ref()
+            .map(|p| p.name.as_str())
+            .filter(|n| !n.is_empty());
+        let (not_found, why) = match named {
+            Some(name) => {
                 let not_found = format!(
                     "could not find cmp-server plugin with name {name:?} supporting the given repository"
                 );
@@ -190,74 +194,51 @@ impl Request {
                         "this plugin.yaml serves the socket {identity}.sock; spec.source.plugin.name must be {identity:?} (metadata.name-spec.version)"
                     )));
                 }
-                why.push(format!(
-                    "spec.source.plugin.name is {name:?}, this plugin's name"
-                ));
-                self.discover_into(env, &mut why, |e| {
-                    format!(
-                        "{not_found}: error checking repository support for plugin {}: error receiving stream response: rpc error: code = Unknown desc = match repository error: {e}",
-                        self.socket()
-                    )
-                }, Some(&not_found))
+                let why = format!("spec.source.plugin.name is {name:?}, this plugin's name");
+                (not_found, why)
             }
-            _ => {
+            None => {
                 let not_found = "could not find plugin supporting the given repository".to_string();
                 if self.plugin.discover.rule().is_none() {
                     return Err(Failure::new(not_found).hint(format!(
                         "plugin {identity:?} has no spec.discover, so only Applications naming it in spec.source.plugin.name use it"
                     )));
                 }
-                why.push("spec.source.plugin.name is empty: Argo CD probes every plugin's discovery in socket-name order; the first match wins".into());
-                self.discover_into(env, &mut why, |e| {
-                    format!(
-                        "{not_found}: error checking repository support for plugin {}: error receiving stream response: rpc error: code = Unknown desc = match repository error: {e}",
-                        self.socket()
-                    )
-                }, Some(&not_found))
+                let why = "spec.source.plugin.name is empty: Argo CD probes every plugin's discovery in socket-name order; the first match wins".to_string();
+                (not_found, why)
             }
-        }
-    }
-
-    fn discover_into(
-        &self,
-        env: &[EnvEntry],
-        why: &mut Vec<String>,
-        wrap_err: impl Fn(&str) -> String,
-        not_found: Option<&str>,
-    ) -> Result<Selection, Failure> {
+        };
         let (ws, app_dir) = self.workspace()?;
-        let result = discover::matches(&self.plugin.discover, ws.root(), &app_dir, &self.ctx, env);
-        match result {
-            None => {
-                why.push("the plugin has no discovery rule, so naming it is enough".into());
-                Ok(Selection {
-                    selected: true,
-                    explanation: std::mem::take(why),
-                })
-            }
+        match discover::matches(&self.plugin.discover, ws.root(), &app_dir, &self.ctx, env) {
+            // Only a named plugin gets here without discovery: naming it is enough.
+            None => Ok(Selection {
+                explanation: vec![
+                    why,
+                    "the plugin has no discovery rule, so naming it is enough".into(),
+                ],
+            }),
             Some(Err(e)) => {
-                let timed_out = matches!(&e, discover::DiscoverError::Command(f) if f.timed_out);
-                let f = Failure::new(wrap_err(&e.message()));
-                Err(if timed_out {
-                    f.hint(timeout_hint(&self.ctx))
-                } else {
-                    f
+                let f = Failure::new(format!(
+                    "{not_found}: error checking repository support for plugin {}: error receiving stream response: rpc error: code = Unknown desc = match repository error: {}",
+                    self.socket(),
+                    e.message()
+                ));
+                Err(match e {
+                    discover::DiscoverError::Command(c) if c.timed_out => f.hint(TIMEOUT_HINT),
+                    _ => f,
                 })
             }
+            Some(Ok(m)) if m.supported => Ok(Selection {
+                explanation: vec![why, describe_rule(&self.plugin, &m)],
+            }),
             Some(Ok(m)) => {
-                why.push(describe_rule(&self.plugin, &m));
-                if m.supported {
-                    Ok(Selection {
-                        selected: true,
-                        explanation: std::mem::take(why),
-                    })
+                let also = if named.is_some() {
+                    "; a plugin with discovery must match even when the Application names it"
                 } else {
-                    let msg = not_found.unwrap_or("discovery did not match").to_string();
-                    Err(Failure::new(msg).hint(format!(
-                        "{}; a plugin with discovery must match even when the Application names it",
-                        why.join("; ")
-                    )))
-                }
+                    ""
+                };
+                Err(Failure::new(not_found)
+                    .hint(format!("{}{also}", describe_rule(&self.plugin, &m))))
             }
         }
     }
@@ -275,7 +256,6 @@ impl Request {
                 {
                     Some(Ok(m)) if m.supported => {
                         return Ok(Selection {
-                            selected: true,
                             explanation: vec![
                                 "the Application has no spec.source.plugin: type detection ran discovery before Helm/Kustomize/Directory".into(),
                                 describe_rule(&self.plugin, &m),
@@ -287,7 +267,7 @@ impl Request {
                         "discovery failed ({}), which Argo CD treats as no match",
                         e.message()
                     ),
-                    None => unreachable!("rule checked above"),
+                    None => format!("plugin {identity:?} has no spec.discover"),
                 }
             }
         };
@@ -329,7 +309,7 @@ impl Request {
             self.ctx.run(spec, &app_dir, &env).map_err(|f| {
                 let fail = Failure::new(in_cmp(&f.message));
                 if f.timed_out {
-                    fail.hint(timeout_hint(&self.ctx))
+                    fail.hint(TIMEOUT_HINT)
                 } else {
                     fail
                 }
@@ -347,13 +327,7 @@ impl Request {
             ))),
             manifests::ParseError::List(m) => Failure::new(m),
         })?;
-        Ok((
-            objects,
-            Selection {
-                selected: true,
-                explanation,
-            },
-        ))
+        Ok((objects, Selection { explanation }))
     }
 
     /// `GetParametersAnnouncement`: dynamic output ++ static announcements.
@@ -430,10 +404,7 @@ pub fn parse_announcements(text: &str) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
-fn timeout_hint(ctx: &Context) -> String {
-    let _ = ctx;
-    "the plugin ran past the deadline (--timeout; in Argo CD controller.repo.server.timeout.seconds, default 60s): it got SIGTERM and, 5s later, SIGKILL".into()
-}
+const TIMEOUT_HINT: &str = "the plugin ran past the deadline (--timeout; in Argo CD controller.repo.server.timeout.seconds, default 60s): it got SIGTERM and, 5s later, SIGKILL";
 
 fn describe_rule(plugin: &PluginConfig, m: &discover::Match) -> String {
     let what = match plugin.discover.rule() {
