@@ -45,13 +45,13 @@ pub fn matches(
 ) -> Option<Result<Match, DiscoverError>> {
     let rule = discover.rule()?;
     Some(match rule {
-        DiscoveryRule::FileName(p) => glob(root, app_path, p, false).map_err(|e| {
+        DiscoveryRule::FileName(p) => glob(root, app_path, p, Dialect::Go).map_err(|e| {
             DiscoverError::Pattern(format!(
                 "error finding filename match for pattern {:?}: {e}",
                 lexical_join(app_path, p).display().to_string()
             ))
         }),
-        DiscoveryRule::Glob(p) => glob(root, app_path, p, true).map_err(|e| {
+        DiscoveryRule::Glob(p) => glob(root, app_path, p, Dialect::Zglob).map_err(|e| {
             DiscoverError::Pattern(format!(
                 "error finding glob match for pattern {:?}: {e}",
                 lexical_join(app_path, p).display().to_string()
@@ -67,37 +67,99 @@ pub fn matches(
     })
 }
 
-fn has_meta(s: &str, recursive: bool) -> bool {
-    s.contains(['*', '?', '[', '\\']) || (recursive && s.contains('{'))
+/// Which glob library decides.
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    /// Go's `filepath.Glob` (`fileName`): `*`, `?`, `[...]` (`^` negates), `\\` escapes.
+    Go,
+    /// `mattn/go-zglob` v0.0.6 (`find.glob`): `*`, `**/`, `[...]`, `{a,b}`; `?` is literal.
+    Zglob,
 }
 
-/// Matches `app_path/pattern` (cleaned like `filepath.Join`) against the files under the
-/// workspace `root`. `recursive` selects zglob semantics (`**`, `{a,b}`); otherwise Go's
-/// `filepath.Glob` (where `{` is literal).
-fn glob(root: &Path, app_path: &Path, pattern: &str, recursive: bool) -> Result<Match, String> {
+impl Dialect {
+    /// Whether a path segment holds a wildcard (otherwise it names a file literally).
+    fn is_pattern(self, segment: &str) -> bool {
+        match self {
+            Dialect::Go => segment.contains(['*', '?', '[', '\\']),
+            Dialect::Zglob => segment.contains(['*', '{']),
+        }
+    }
+
+    /// The same pattern in globset syntax (with `literal_separator` and `backslash_escape`).
+    fn to_globset(self, pattern: &str) -> String {
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match c {
+                '\\' if i + 1 < chars.len() => {
+                    out.push('\\');
+                    out.push(chars[i + 1]);
+                    i += 1;
+                }
+                '*' => {
+                    let mut n = 1;
+                    while i + n < chars.len() && chars[i + n] == '*' {
+                        n += 1;
+                    }
+                    let dir = self == Dialect::Zglob && n >= 2 && chars.get(i + 2) == Some(&'/');
+                    if dir {
+                        // zglob: `**/` is "any directories, or none".
+                        out.push_str("**/");
+                        i += 2;
+                    } else {
+                        // Several stars in a row are one star in both libraries.
+                        out.push('*');
+                        i += n - 1;
+                    }
+                }
+                '?' if self == Dialect::Zglob => out.push_str("\\?"),
+                '{' | '}' | ',' if self == Dialect::Go => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '[' => {
+                    // Neither library negates with `!`; globset does, so move it off the front.
+                    let end = chars[i + 1..]
+                        .iter()
+                        .position(|&x| x == ']')
+                        .map(|p| i + 1 + p);
+                    match end {
+                        Some(end) if end > i + 1 => {
+                            let mut class: String = chars[i + 1..end].iter().collect();
+                            if class.len() > 1 && class.starts_with('!') {
+                                class = format!("{}!", &class[1..]);
+                            }
+                            out.push('[');
+                            out.push_str(&class);
+                            out.push(']');
+                            i = end;
+                        }
+                        _ => out.push('['),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
+/// Matches `app_path/pattern` (joined and cleaned like `filepath.Join`) against what is under
+/// the workspace `root`.
+fn glob(root: &Path, app_path: &Path, pattern: &str, dialect: Dialect) -> Result<Match, String> {
     let full = lexical_join(app_path, pattern);
     let full_str = full.to_string_lossy().into_owned();
-    let escaped = if recursive {
-        full_str.clone()
-    } else {
-        full_str.replace('{', "\\{").replace('}', "\\}")
-    };
-    let matcher = GlobBuilder::new(&escaped)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map_err(|_| "syntax error in pattern".to_string())?
-        .compile_matcher();
-    // Start walking at the deepest directory without wildcards.
+    // Walk from the deepest directory named literally.
     let mut base = PathBuf::from("/");
     let mut rest = 0;
-    let mut literal = true;
     for c in full.components() {
         if let Component::Normal(part) = c {
-            if literal && !has_meta(&part.to_string_lossy(), recursive) {
+            if rest == 0 && !dialect.is_pattern(&part.to_string_lossy()) {
                 base.push(part);
             } else {
-                literal = false;
                 rest += 1;
             }
         }
@@ -111,11 +173,25 @@ fn glob(root: &Path, app_path: &Path, pattern: &str, recursive: bool) -> Result<
         });
     }
     if rest == 0 {
-        if fs::symlink_metadata(&base).is_ok() {
+        // No wildcard: Go's Glob uses Lstat, zglob uses Stat (a dangling link does not count).
+        let exists = match dialect {
+            Dialect::Go => fs::symlink_metadata(&base).is_ok(),
+            Dialect::Zglob => fs::metadata(&base).is_ok(),
+        };
+        if exists {
             found.push(base);
         }
     } else {
-        let depth = if full_str.contains("**") && recursive {
+        let matcher = GlobBuilder::new(&dialect.to_globset(&full_str))
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| match dialect {
+                Dialect::Go => "syntax error in pattern".to_string(),
+                Dialect::Zglob => format!("error parsing pattern: {}", e.kind()),
+            })?
+            .compile_matcher();
+        let depth = if dialect == Dialect::Zglob && full_str.contains("**/") {
             usize::MAX
         } else {
             rest
@@ -224,12 +300,46 @@ mod tests {
     }
 
     #[test]
+    fn translates_each_dialect_to_globset() {
+        assert_eq!(
+            Dialect::Zglob.to_globset("/a/**/b?.{x,y}"),
+            "/a/**/b\\?.{x,y}"
+        );
+        assert_eq!(Dialect::Zglob.to_globset("/a/**"), "/a/*");
+        assert_eq!(Dialect::Go.to_globset("/a/{b}[!c]*"), "/a/\\{b\\}[c!]*");
+        assert_eq!(Dialect::Go.to_globset("/a/\\*"), "/a/\\*");
+    }
+
+    #[test]
     fn find_glob_supports_double_star() {
         let m = check(Discover {
             glob: "**/*.jsonnet".into(),
             ..Default::default()
         });
         assert_eq!(m.evidence, ["deep/er/x.jsonnet"]);
+        // zglob: `?` is literal, `{a,b}` alternates, a trailing `**` is one `*`.
+        assert!(
+            !check(Discover {
+                glob: "karmada.yam?".into(),
+                ..Default::default()
+            })
+            .supported
+        );
+        assert!(
+            check(Discover {
+                glob: "*.{yaml,yml}".into(),
+                ..Default::default()
+            })
+            .supported
+        );
+        assert_eq!(
+            check(Discover {
+                glob: "deep/**".into(),
+                ..Default::default()
+            })
+            .evidence,
+            ["deep/er"]
+        );
         // fileName wins when both are set.
         let m = check(Discover {
             file_name: "nothing".into(),
