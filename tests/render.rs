@@ -363,7 +363,27 @@ fn generated_files_are_fresh() {
         String::from_utf8_lossy(&out.stderr)
     );
     let plugin = common::read(&common::repo_root().join("plugin/plugin.yaml"));
-    assert!(plugin.contains(&format!("version: v{}", env!("CARGO_PKG_VERSION"))));
+    let plugin = argocd_karmada_plugin::yaml::parse_one(&plugin, "plugin.yaml").unwrap();
+    // What Argo CD's cmp-server checks and uses.
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(plugin["metadata"]["name"], "argocd-karmada-plugin");
+    assert_eq!(
+        plugin["spec"]["version"],
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        plugin["spec"]["generate"]["command"],
+        serde_json::json!(["argocd-karmada-plugin", "generate"])
+    );
+    assert_eq!(
+        plugin["spec"]["parameters"]["dynamic"]["command"],
+        serde_json::json!(["argocd-karmada-plugin", "parameters"])
+    );
+    // Discovery by our file name only: never capture an ordinary app.
+    assert_eq!(
+        plugin["spec"]["discover"],
+        serde_json::json!({"fileName": "karmada.yaml"})
+    );
 }
 
 /// Mutated copies of an example (bytes dropped, lines repeated, junk spliced in) never panic

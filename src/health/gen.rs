@@ -171,7 +171,9 @@ fn parse_require(line: &str) -> Option<(&str, &str)> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_/-".contains(&b))
         && !path.starts_with('/')
-        && !path.split('/').any(|p| p.is_empty() || p == "." || p == "..");
+        && !path
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..");
     (ok_head && ok_path).then_some((head, path))
 }
 
@@ -196,7 +198,10 @@ fn mentions_require(line: &str) -> bool {
 /// The Lua local that holds module `path`.
 fn module_var(path: &str) -> String {
     let mut v = String::from("__lib_");
-    v.extend(path.chars().map(|c| if c == '/' || c == '-' { '_' } else { c }));
+    v.extend(
+        path.chars()
+            .map(|c| if c == '/' || c == '-' { '_' } else { c }),
+    );
     v
 }
 
@@ -380,7 +385,10 @@ mod tests {
             assert!(format!("{err:#}").contains("entry.lua:1"), "{bad}: {err:#}");
         }
         let err = inline("local a = require(\"a\")\n", "e", &load).unwrap_err();
-        assert!(format!("{err:#}").contains("module cycle: a -> b -> a"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("module cycle: a -> b -> a"),
+            "{err:#}"
+        );
         let err = inline("local v = require(\"v\")\n", "e", &load).unwrap_err();
         assert!(format!("{err:#}").contains("must not use `...`"), "{err:#}");
         let err = inline("local s = require(\"s\")\n", "e", &load).unwrap_err();
@@ -397,7 +405,10 @@ mod tests {
             cm_key("health", "work.karmada.io", "ResourceBinding"),
             "resource.customizations.health.work.karmada.io_ResourceBinding"
         );
-        assert_eq!(cm_key("health", "", "Service"), "resource.customizations.health.Service");
+        assert_eq!(
+            cm_key("health", "", "Service"),
+            "resource.customizations.health.Service"
+        );
     }
 
     fn root() -> std::path::PathBuf {
@@ -451,9 +462,10 @@ mod tests {
             assert_eq!(data[&key].as_str().unwrap(), check.script, "{key}");
             assert!(!check.script.contains("require("), "{key}");
         }
-        let ignore = data["resource.customizations.ignoreDifferences.policy.karmada.io_PropagationPolicy"]
-            .as_str()
-            .unwrap();
+        let ignore =
+            data["resource.customizations.ignoreDifferences.policy.karmada.io_PropagationPolicy"]
+                .as_str()
+                .unwrap();
         let parsed = crate::yaml::parse_one(ignore, "ignoreDifferences").unwrap();
         assert_eq!(
             parsed["jqPathExpressions"][0],

@@ -12,7 +12,11 @@ pub fn apply(obj: &mut Value) {
     if obj.get("apiVersion").and_then(Value::as_str) != Some(POLICY_API) {
         return;
     }
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let namespace = obj
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
@@ -43,7 +47,10 @@ fn fill_selector_namespaces(spec: &mut Map<String, Value>, namespace: Option<&st
     let Some(ns) = namespace else { return };
     if let Some(Value::Array(selectors)) = spec.get_mut("resourceSelectors") {
         for s in selectors.iter_mut().filter_map(Value::as_object_mut) {
-            let empty = s.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
+            let empty = s
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty);
             if empty {
                 s.insert("namespace".into(), json!(ns));
             }
@@ -99,15 +106,16 @@ fn propagation(spec: &mut Map<String, Value>) {
             .get_mut("application")
             .and_then(Value::as_object_mut)
         {
-            let dc = app
-                .entry("decisionConditions")
-                .or_insert_with(|| json!({}));
+            let dc = app.entry("decisionConditions").or_insert_with(|| json!({}));
             if let Some(dc) = dc.as_object_mut() {
                 dc.entry("tolerationSeconds").or_insert_with(|| json!(300));
             }
-            let purge = app.entry("purgeMode").or_insert_with(|| json!("Gracefully"));
+            let purge = app
+                .entry("purgeMode")
+                .or_insert_with(|| json!("Gracefully"));
             if purge == "Gracefully" {
-                app.entry("gracePeriodSeconds").or_insert_with(|| json!(600));
+                app.entry("gracePeriodSeconds")
+                    .or_insert_with(|| json!(600));
             }
         }
         if let Some(cluster) = failover.get_mut("cluster").and_then(Value::as_object_mut) {

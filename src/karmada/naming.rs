@@ -52,12 +52,10 @@ pub fn stable_hash(s: &str) -> u64 {
     h
 }
 
-/// A DNS-1123 label from `parts` joined by '-': lower-cased, other characters replaced by '-',
-/// and, when anything had to change or it is too long, shortened with a hash of the original.
-pub fn label(parts: &[&str]) -> String {
-    let raw = parts.join("-");
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+/// Lower-cases and replaces characters a DNS-1123 label cannot hold by '-' (no runs, no ends).
+fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c);
@@ -65,17 +63,47 @@ pub fn label(parts: &[&str]) -> String {
             out.push('-');
         }
     }
-    let trimmed = out.trim_matches('-');
-    if trimmed == raw && is_dns1123_label(trimmed) {
+    out.trim_matches('-').to_string()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let mut t: String = s.chars().take(max).collect();
+    while t.ends_with('-') {
+        t.pop();
+    }
+    t
+}
+
+/// A DNS-1123 label from `parts` joined by '-': lower-cased, other characters replaced by '-',
+/// and, when anything had to change or it is too long, suffixed with a hash of the original.
+/// Shortening takes from the first part (the app name) before the others, so the tail that
+/// tells policies apart (kind, object name) stays readable.
+pub fn label(parts: &[&str]) -> String {
+    let raw = parts.join("-");
+    if is_dns1123_label(&raw) {
         return raw;
     }
     // Sanitising may have merged distinct inputs: the hash of the original keeps them apart.
     let hash = format!("{:08x}", stable_hash(&raw) as u32);
     let room = MAX_LABEL - hash.len() - 1;
-    let mut head: String = trimmed.chars().take(room).collect();
-    while head.ends_with('-') {
-        head.pop();
-    }
+    let (first, rest) = parts.split_first().map_or(("", &[][..]), |(f, r)| (*f, r));
+    let first = sanitize(first);
+    let rest = sanitize(&rest.join("-"));
+    let head = if rest.is_empty() {
+        truncate(&first, room)
+    } else {
+        let rest = truncate(
+            &rest,
+            room.saturating_sub(first.len().min(16) + 1).max(room / 2),
+        );
+        let first_room = room.saturating_sub(rest.len() + 1);
+        let first = truncate(&first, first_room);
+        [first, rest]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
     if head.is_empty() {
         hash
     } else {
@@ -109,6 +137,14 @@ mod tests {
         assert!(is_dns1123_label(&l));
         assert_ne!(l, label(&[&"x".repeat(101)]));
         assert!(is_dns1123_label(&label(&["---"])));
+        // The app name gives way first; the object part stays readable.
+        let op = label(&[&"app".repeat(30), "deployment", "web"]);
+        assert_eq!(op.len(), MAX_LABEL);
+        assert!(op.contains("-deployment-web-"), "{op}");
+        assert!(is_dns1123_label(&op));
+        let long_obj = label(&["shop", "configmap", &"c".repeat(100)]);
+        assert!(long_obj.starts_with("shop-configmap-ccc"), "{long_obj}");
+        assert!(is_dns1123_label(&long_obj));
         assert_eq!(label(&["é"]), label(&["é"]));
     }
 

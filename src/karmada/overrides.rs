@@ -5,7 +5,7 @@
 //! OverridePolicy per overridden object).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use anyhow::Result;
 use serde_json::{Value, json};
@@ -14,6 +14,9 @@ use super::fields::error;
 use super::placement::{ContainerArgs, Override, Placement};
 use super::policy::{Item, ObjectKey};
 use crate::render::AppContext;
+
+/// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
+pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
 
 /// Where a kind keeps its pod spec.
 fn pod_spec_pointer(obj: &Value, kind: &str) -> Option<&'static str> {
@@ -81,17 +84,50 @@ fn plaintext(op: &str, path: &str, value: Option<Value>) -> Value {
     Value::Object(m)
 }
 
-/// The override rules of every overridden object, keyed by the object's position.
+/// Override rules, each stored once (apps often repeat one change over many objects), and the
+/// rules of every overridden object.
+#[derive(Debug, Default)]
+pub struct Rules {
+    pub unique: Vec<Value>,
+    ids: std::collections::HashMap<String, usize>,
+    /// Object position -> (`overrides:` entry, rule id), in entry order.
+    pub by_object: BTreeMap<usize, Vec<(usize, usize)>>,
+}
+
+impl Rules {
+    fn add(&mut self, object: usize, entry: usize, rule: Value) {
+        let key = rule.to_string();
+        let id = match self.ids.get(&key) {
+            Some(id) => *id,
+            None => {
+                self.unique.push(rule);
+                self.ids.insert(key, self.unique.len() - 1);
+                self.unique.len() - 1
+            }
+        };
+        self.by_object.entry(object).or_default().push((entry, id));
+    }
+
+    /// The rule ids of an object (empty when it is not overridden).
+    pub fn ids_of(&self, object: usize) -> Vec<usize> {
+        self.by_object
+            .get(&object)
+            .map(|r| r.iter().map(|(_, id)| *id).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The override rules of every overridden object.
 pub fn rules(
     ctx: &AppContext,
     placement: &Placement,
     objects: &[Value],
     items: &[Item],
-    normalize: &dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>,
+    normalize: Normalizer<'_>,
     overlay: super::policy::OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<Value>>> {
+) -> Result<Rules> {
     let file = placement.file.as_str();
-    let mut out: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
+    let mut out = Rules::default();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -99,7 +135,12 @@ pub fn rules(
             .filter(|it| it.propagated)
             .filter(|it| {
                 entry.target.as_ref().is_none_or(|t| {
-                    t.matches(&it.api_version, &it.kind, it.namespace.as_deref().unwrap_or(""), &it.name)
+                    t.matches(
+                        &it.api_version,
+                        &it.kind,
+                        it.namespace.as_deref().unwrap_or(""),
+                        &it.name,
+                    )
                 })
             })
             .collect();
@@ -111,14 +152,23 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?,
+            Some(dir) => {
+                overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?
+            }
             None => BTreeMap::new(),
         };
         let mut per_object: Vec<(usize, Value)> = Vec::new();
         let mut used = Used::default();
         for it in &candidates {
             let obj = &objects[it.index];
-            let overriders = object_overriders(file, entry, it, obj, overlay_diffs.get(&it.index), &mut used)?;
+            let overriders = object_overriders(
+                file,
+                entry,
+                it,
+                obj,
+                overlay_diffs.get(&it.index),
+                &mut used,
+            )?;
             if !overriders.is_empty() {
                 per_object.push((it.index, Value::Object(overriders)));
             }
@@ -140,20 +190,134 @@ pub fn rules(
             }
         }
         for (idx, overriders) in per_object {
-            out.entry(idx).or_default().push(json!({
+            let rule = json!({
                 "targetCluster": {"clusterNames": entry.clusters},
                 "overriders": overriders,
-            }));
+            });
+            out.add(idx, entry.index, rule);
         }
     }
+    for (idx, rules) in &out.by_object {
+        let values: Vec<&Value> = rules.iter().map(|(_, id)| &out.unique[*id]).collect();
+        let entries: Vec<usize> = rules.iter().map(|(e, _)| *e).collect();
+        check_rules_compose(file, &items[*idx], &objects[*idx], &values, &entries)?;
+    }
     Ok(out)
+}
+
+fn plaintext_paths(rule: &Value) -> Vec<&str> {
+    rule["overriders"]["plaintext"]
+        .as_array()
+        .map(|ops| ops.iter().filter_map(|o| o["path"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Two paths change the same place: equal (appends with `/-` excepted) or one inside the other.
+fn paths_overlap(a: &str, b: &str) -> bool {
+    if a == b {
+        return !a.ends_with("/-");
+    }
+    let inside = |outer: &str, inner: &str| {
+        inner.starts_with(outer) && inner[outer.len()..].starts_with('/')
+    };
+    inside(a, b) || inside(b, a)
+}
+
+/// Karmada applies the rules for a cluster one after the other, but each rule's JSON-patch ops were
+/// computed against the rendered object: rules that touch the same place on one cluster would
+/// silently undo each other, and ops must still apply after the earlier rules.
+fn check_rules_compose(
+    file: &str,
+    it: &Item,
+    obj: &Value,
+    rules: &[&Value],
+    entries: &[usize],
+) -> Result<()> {
+    let clusters = |r: &Value| -> Vec<String> {
+        r["targetCluster"]["clusterNames"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (j, later) in rules.iter().enumerate() {
+        for (i, earlier) in rules[..j].iter().enumerate() {
+            let shared: Vec<String> = clusters(earlier)
+                .into_iter()
+                .filter(|c| clusters(later).contains(c))
+                .collect();
+            let Some(cluster) = shared.first() else {
+                continue;
+            };
+            for p in plaintext_paths(later) {
+                if let Some(q) = plaintext_paths(earlier)
+                    .into_iter()
+                    .find(|q| paths_overlap(p, q))
+                {
+                    return Err(error(
+                        file,
+                        &format!("overrides[{}]", entries[j]),
+                        format!(
+                            "changes {p} of {} on cluster {cluster}, which overrides[{}] also changes ({q}); combine them into one entry",
+                            it.key().display(),
+                            entries[i]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    // Every cluster's sequence of ops must apply cleanly.
+    let mut all_clusters: Vec<String> = rules.iter().flat_map(|r| clusters(r)).collect();
+    all_clusters.sort();
+    all_clusters.dedup();
+    for cluster in all_clusters {
+        let mut scratch = obj.clone();
+        for (rule, entry) in rules.iter().zip(entries) {
+            if !clusters(rule).contains(&cluster) {
+                continue;
+            }
+            for op in rule["overriders"]["plaintext"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let mut one = serde_json::Map::new();
+                one.insert("op".into(), op["operator"].clone());
+                one.insert("path".into(), op["path"].clone());
+                if let Some(v) = op.get("value") {
+                    one.insert("value".into(), v.clone());
+                }
+                let parsed: json_patch::Patch = serde_json::from_value(json!([one]))
+                    .map_err(|e| error(file, &format!("overrides[{entry}]"), e))?;
+                if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
+                    return Err(error(
+                        file,
+                        &format!("overrides[{entry}]"),
+                        format!(
+                            "{} {} cannot be applied to {} on cluster {cluster} after the earlier overrides: {}",
+                            op["operator"].as_str().unwrap_or(""),
+                            op["path"].as_str().unwrap_or(""),
+                            it.key().display(),
+                            patch_error_text(&e)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Which parts of an entry found something to change, so an entry that changes nothing fails.
 #[derive(Default)]
 struct Used {
     image: bool,
-    image_containers: BTreeSet<String>,
+    containers: BTreeSet<String>,
     replicas: bool,
     env: bool,
     command: BTreeSet<String>,
@@ -163,23 +327,21 @@ struct Used {
 
 impl Used {
     fn check(&self, file: &str, entry: &Override, path: &str) -> Result<()> {
-        if let Some(image) = &entry.image {
-            for (i, c) in image.containers.iter().enumerate() {
-                if !self.image_containers.contains(c) {
-                    return Err(error(
-                        file,
-                        &format!("{path}.image.containers[{i}]"),
-                        format!("no selected workload has a container \"{c}\""),
-                    ));
-                }
-            }
-            if !self.image {
+        for (i, c) in entry.containers.iter().enumerate() {
+            if !self.containers.contains(c) {
                 return Err(error(
                     file,
-                    &format!("{path}.image"),
-                    "no selected object has containers",
+                    &format!("{path}.containers[{i}]"),
+                    format!("no selected workload has a container \"{c}\""),
                 ));
             }
+        }
+        if entry.image.is_some() && !self.image {
+            return Err(error(
+                file,
+                &format!("{path}.image"),
+                "no selected object has containers",
+            ));
         }
         if entry.replicas.is_some() && !self.replicas {
             return Err(error(
@@ -235,19 +397,26 @@ fn object_overriders(
 ) -> Result<serde_json::Map<String, Value>> {
     let path = entry.path();
     let mut o = serde_json::Map::new();
-    let conts = containers(obj, &it.kind);
+    let conts: Vec<Container<'_>> = containers(obj, &it.kind)
+        .into_iter()
+        .filter(|c| {
+            let wanted =
+                entry.containers.is_empty() || entry.containers.iter().any(|n| n == c.name);
+            if wanted {
+                used.containers.insert(c.name.to_string());
+            }
+            wanted
+        })
+        .collect();
+    let all_conts = containers(obj, &it.kind);
 
     if let Some(image) = &entry.image {
         let mut list = Vec::new();
         for c in &conts {
-            if !image.containers.is_empty() && !image.containers.iter().any(|n| n == c.name) {
-                continue;
-            }
             if c.value.get("image").and_then(Value::as_str).is_none() {
                 continue;
             }
             used.image = true;
-            used.image_containers.insert(c.name.to_string());
             for (component, value) in [
                 ("Registry", &image.registry),
                 ("Repository", &image.repository),
@@ -275,7 +444,7 @@ fn object_overriders(
         if !supports_command_overrider(&it.kind) {
             continue;
         }
-        let out = command_args(list, &conts, used_set);
+        let out = command_args(list, &all_conts, used_set);
         if !out.is_empty() {
             o.insert(key.into(), Value::Array(out));
         }
@@ -311,7 +480,9 @@ fn object_overriders(
                 used.replicas = true;
                 ops.push(plaintext("replace", "/spec/replicas", Some(json!(n))));
             }
-            None if scalable(&it.api_version, &it.kind) && obj.get("spec").is_some_and(Value::is_object) => {
+            None if scalable(&it.api_version, &it.kind)
+                && obj.get("spec").is_some_and(Value::is_object) =>
+            {
                 used.replicas = true;
                 ops.push(plaintext("add", "/spec/replicas", Some(json!(n))));
             }
@@ -326,7 +497,10 @@ fn object_overriders(
     }
     for (i, patch) in entry.patches.iter().enumerate() {
         let ns = it.namespace.as_deref().unwrap_or("");
-        if !patch.target.matches(&it.api_version, &it.kind, ns, &it.name) {
+        if !patch
+            .target
+            .matches(&it.api_version, &it.kind, ns, &it.name)
+        {
             continue;
         }
         used.patches.insert(i);
@@ -338,9 +512,8 @@ fn object_overriders(
             } else {
                 one
             };
-            let parsed: json_patch::Patch = serde_json::from_value(one).map_err(|e| {
-                error(file, &format!("{path}.patches[{i}].ops[{j}]"), e)
-            })?;
+            let parsed: json_patch::Patch = serde_json::from_value(one)
+                .map_err(|e| error(file, &format!("{path}.patches[{i}].ops[{j}]"), e))?;
             if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
                 return Err(error(
                     file,
@@ -379,7 +552,11 @@ fn scalable(api_version: &str, kind: &str) -> bool {
         && matches!(kind, "Deployment" | "StatefulSet" | "ReplicaSet")
 }
 
-fn command_args(list: &[ContainerArgs], conts: &[Container<'_>], used: &mut BTreeSet<String>) -> Vec<Value> {
+fn command_args(
+    list: &[ContainerArgs],
+    conts: &[Container<'_>],
+    used: &mut BTreeSet<String>,
+) -> Vec<Value> {
     let mut out = Vec::new();
     for ca in list {
         if !conts.iter().any(|c| !c.init && c.name == ca.container) {
@@ -390,7 +567,9 @@ fn command_args(list: &[ContainerArgs], conts: &[Container<'_>], used: &mut BTre
             out.push(json!({"containerName": ca.container, "operator": "add", "value": ca.add}));
         }
         if !ca.remove.is_empty() {
-            out.push(json!({"containerName": ca.container, "operator": "remove", "value": ca.remove}));
+            out.push(
+                json!({"containerName": ca.container, "operator": "remove", "value": ca.remove}),
+            );
         }
     }
     out
@@ -404,44 +583,55 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
             .iter()
             .map(|(k, v)| json!({"name": k, "value": v}))
             .collect();
-        return vec![plaintext("add", &format!("{}/env", c.pointer), Some(Value::Array(list)))];
+        return vec![plaintext(
+            "add",
+            &format!("{}/env", c.pointer),
+            Some(Value::Array(list)),
+        )];
     };
     let mut ops = Vec::new();
     for (k, v) in env {
         let entry = json!({"name": k, "value": v});
-        match existing.iter().position(|e| e.get("name").and_then(Value::as_str) == Some(k)) {
+        match existing
+            .iter()
+            .position(|e| e.get("name").and_then(Value::as_str) == Some(k))
+        {
             Some(i) if existing[i] == entry => {}
-            Some(i) => ops.push(plaintext("replace", &format!("{}/env/{i}", c.pointer), Some(entry))),
-            None => ops.push(plaintext("add", &format!("{}/env/-", c.pointer), Some(entry))),
+            Some(i) => ops.push(plaintext(
+                "replace",
+                &format!("{}/env/{i}", c.pointer),
+                Some(entry),
+            )),
+            None => ops.push(plaintext(
+                "add",
+                &format!("{}/env/-", c.pointer),
+                Some(entry),
+            )),
         }
     }
     ops
 }
 
-/// The overlay directory, which must be a directory inside the app.
+/// The overlay directory: relative to the app directory and, after following symlinks, a
+/// directory inside the repository (overlays shared between apps are common in GitOps repos).
 fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    let rel = Path::new(dir);
-    let escapes = rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
-    if escapes {
+    if Path::new(dir).is_absolute() {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" must be a directory inside the app (relative, without '..')"),
+            format!("\"{dir}\" must be a path relative to the app directory"),
         ));
     }
-    let full = ctx.app_dir.join(rel);
-    let inside = match (full.canonicalize(), ctx.app_dir.canonicalize()) {
-        (Ok(f), Ok(root)) => f.starts_with(&root) && f.is_dir(),
-        _ => false,
-    };
+    let full = ctx.app_dir.join(dir);
+    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
+    let inside = full
+        .canonicalize()
+        .is_ok_and(|f| root.contains(&f) && f.is_dir());
     if !inside {
         return Err(error(
             file,
             field,
-            format!("\"{dir}\" is not a directory inside the app"),
+            format!("\"{dir}\" is not a directory inside the repository"),
         ));
     }
     Ok(full)
@@ -457,7 +647,7 @@ fn overlay_patches(
     dir: &str,
     objects: &[Value],
     items: &[Item],
-    normalize: &dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>,
+    normalize: Normalizer<'_>,
     overlay: super::policy::OverlayRenderer<'_>,
 ) -> Result<BTreeMap<usize, Vec<Value>>> {
     let field = format!("{path}.kustomize");
@@ -540,10 +730,22 @@ mod tests {
         );
         assert_eq!(
             env_ops(&conts[2], &env),
-            vec![json!({"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
-                {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
-            ]})]
+            vec![
+                json!({"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+                    {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
+                ]})
+            ]
         );
+    }
+
+    #[test]
+    fn overlapping_paths() {
+        assert!(paths_overlap("/a/env", "/a/env"));
+        assert!(paths_overlap("/a/env", "/a/env/0/value"));
+        assert!(paths_overlap("/a/env/0", "/a/env"));
+        assert!(!paths_overlap("/a/env/-", "/a/env/-"));
+        assert!(!paths_overlap("/a/env2", "/a/env"));
+        assert!(!paths_overlap("/a/env/0", "/a/env/1"));
     }
 
     #[test]

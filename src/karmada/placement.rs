@@ -253,6 +253,8 @@ pub struct Override {
     pub clusters: Vec<String>,
     /// Restricts the entry to matching objects (default: every object it applies to).
     pub target: Option<Target>,
+    /// Restricts `image` and `env` to containers with these names (default: all).
+    pub containers: Vec<String>,
     pub image: Option<Image>,
     pub replicas: Option<i64>,
     pub labels: BTreeMap<String, String>,
@@ -294,8 +296,6 @@ pub struct Image {
     pub registry: Option<String>,
     pub repository: Option<String>,
     pub tag: Option<String>,
-    /// Only containers with these names (default: all containers and init containers).
-    pub containers: Vec<String>,
 }
 
 /// Arguments added to / removed from one container's command or args.
@@ -430,9 +430,10 @@ impl Placement {
                 })?
                 .unwrap_or_default(),
             suspension: obj.opt("suspension", parse_suspension)?.flatten(),
-            preserve_resources_on_deletion: obj
-                .opt("preserveResourcesOnDeletion", |f| f.bool())?,
-            tolerations: obj.opt("tolerations", parse_tolerations)?.unwrap_or_default(),
+            preserve_resources_on_deletion: obj.opt("preserveResourcesOnDeletion", |f| f.bool())?,
+            tolerations: obj
+                .opt("tolerations", parse_tolerations)?
+                .unwrap_or_default(),
             overrides: obj.opt("overrides", parse_overrides)?.unwrap_or_default(),
         })
     }
@@ -440,22 +441,24 @@ impl Placement {
     /// Plugin parameters win over the file.
     pub fn apply_params(&mut self, params: &crate::render::Params) -> Result<()> {
         let file = self.file.clone();
-        let param_err = |name: &str, msg: String| {
-            anyhow::anyhow!("{file}: parameter `{name}`: {msg}")
-        };
+        let param_err =
+            |name: &str, msg: String| anyhow::anyhow!("{file}: parameter `{name}`: {msg}");
         if let Some(names) = &params.clusters {
             let names = clean_names(names).map_err(|m| param_err("clusters", m))?;
             // An empty list (e.g. cleared in the Argo CD UI) keeps the file's clusters.
             if !names.is_empty() {
-            let exclude = match &self.clusters {
-                Clusters::One(a) => a.exclude.clone(),
-                Clusters::Groups(g) => g.first().map(|g| g.affinity.exclude.clone()).unwrap_or_default(),
-            };
-            self.clusters = Clusters::One(Affinity {
-                names,
-                exclude,
-                ..Affinity::default()
-            });
+                let exclude = match &self.clusters {
+                    Clusters::One(a) => a.exclude.clone(),
+                    Clusters::Groups(g) => g
+                        .first()
+                        .map(|g| g.affinity.exclude.clone())
+                        .unwrap_or_default(),
+                };
+                self.clusters = Clusters::One(Affinity {
+                    names,
+                    exclude,
+                    ..Affinity::default()
+                });
             }
         }
         if let Some(exclude) = &params.exclude_clusters {
@@ -577,7 +580,11 @@ impl Placement {
                     } else {
                         hint
                     };
-                    return Err(error(file, path, format!("unknown cluster \"{name}\"{why}")));
+                    return Err(error(
+                        file,
+                        path,
+                        format!("unknown cluster \"{name}\"{why}"),
+                    ));
                 }
             } else if excluded.contains(name) {
                 return Err(error(file, path, format!("cluster \"{name}\" is excluded")));
@@ -662,7 +669,11 @@ fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     let names = f.string_list()?;
     for (i, n) in names.iter().enumerate() {
         if let Err(msg) = check_cluster_name(n) {
-            return Err(super::fields::error(f.file, &format!("{}[{i}]", f.path), msg));
+            return Err(super::fields::error(
+                f.file,
+                &format!("{}[{i}]", f.path),
+                msg,
+            ));
         }
     }
     Ok(names)
@@ -803,10 +814,7 @@ fn parse_label_selector(f: Field<'_>) -> Result<LabelSelector> {
                     )));
                 }
                 if !needs_values && !values.is_empty() {
-                    return Err(e.err(format!(
-                        "operator {} takes no values",
-                        operator.as_str()
-                    )));
+                    return Err(e.err(format!("operator {} takes no values", operator.as_str())));
                 }
                 out.push(LabelRequirement {
                     key,
@@ -859,7 +867,9 @@ fn parse_replicas(f: Field<'_>) -> Result<Replicas> {
             out.push((cluster.to_string(), n));
         }
         if out.is_empty() {
-            return Err(f.err("must give at least one cluster weight (or leave `weights` out for equal weights)"));
+            return Err(f.err(
+                "must give at least one cluster weight (or leave `weights` out for equal weights)",
+            ));
         }
         Ok(out)
     })?;
@@ -886,9 +896,9 @@ fn parse_replicas(f: Field<'_>) -> Result<Replicas> {
             Ok(Replicas::Aggregated)
         }
         Mode::Divided => match (weights, dynamic) {
-            (Some(_), Some(_)) => Err(obj.err(
-                "give either `weights` (static) or `dynamic: AvailableReplicas`, not both",
-            )),
+            (Some(_), Some(_)) => Err(
+                obj.err("give either `weights` (static) or `dynamic: AvailableReplicas`, not both")
+            ),
             (Some(w), None) => Ok(Replicas::Weighted(w)),
             (None, Some(())) => Ok(Replicas::Dynamic),
             (None, None) => Ok(Replicas::Weighted(Vec::new())),
@@ -903,9 +913,9 @@ fn parse_spread(f: Field<'_>) -> Result<Vec<Spread>> {
         let obj = Field::new(f.file, &path, item).object(&["by", "byLabel", "min", "max"])?;
         let by = match (obj.has("by"), obj.has("byLabel")) {
             (true, true) => return Err(obj.err("give either `by` or `byLabel`, not both")),
-            (false, true) => SpreadBy::Label(obj.req("byLabel", |f| {
-                f.non_empty_str().map(str::to_string)
-            })?),
+            (false, true) => {
+                SpreadBy::Label(obj.req("byLabel", |f| f.non_empty_str().map(str::to_string))?)
+            }
             _ => SpreadBy::Field(
                 obj.opt("by", |f| {
                     f.choice(&[
@@ -932,12 +942,17 @@ fn parse_spread(f: Field<'_>) -> Result<Vec<Spread>> {
         if let SpreadBy::Field(field) = by
             && out.iter().any(|s| s.by == SpreadBy::Field(field))
         {
-            return Err(obj.err(format!("a second spread by {} is not allowed", field.as_str())));
+            return Err(obj.err(format!(
+                "a second spread by {} is not allowed",
+                field.as_str()
+            )));
         }
         out.push(Spread { by, min, max });
     }
     let by_field = out.iter().any(|s| matches!(s.by, SpreadBy::Field(_)));
-    let by_cluster = out.iter().any(|s| s.by == SpreadBy::Field(SpreadField::Cluster));
+    let by_cluster = out
+        .iter()
+        .any(|s| s.by == SpreadBy::Field(SpreadField::Cluster));
     if by_field && !by_cluster {
         return Err(f.err(
             "spreading by region, zone or provider also needs a `by: cluster` entry (Karmada requires it)",
@@ -1001,7 +1016,9 @@ fn parse_purge(o: &Obj<'_>, application: bool) -> Result<PurgeMode> {
     } else {
         &[("Directly", M::Directly), ("Gracefully", M::Gracefully)]
     };
-    let mode = o.opt("purgeMode", |f| f.choice(choices))?.unwrap_or(M::Gracefully);
+    let mode = o
+        .opt("purgeMode", |f| f.choice(choices))?
+        .unwrap_or(M::Gracefully);
     let grace = if application {
         o.opt("gracePeriodSeconds", |f| f.int_in(1, i32::MAX.into()))?
     } else {
@@ -1060,9 +1077,9 @@ fn parse_suspension(f: Field<'_>) -> Result<Option<Suspension>> {
     let all = obj.opt("dispatching", |f| f.bool())?.unwrap_or(false);
     let clusters = obj.opt("clusters", cluster_names)?.unwrap_or_default();
     match (all, clusters.is_empty()) {
-        (true, false) => Err(obj.err(
-            "give either `dispatching: true` (all clusters) or `clusters`, not both",
-        )),
+        (true, false) => {
+            Err(obj.err("give either `dispatching: true` (all clusters) or `clusters`, not both"))
+        }
         (true, true) => Ok(Some(Suspension::All)),
         (false, false) => Ok(Some(Suspension::Clusters(clusters))),
         (false, true) => Ok(None),
@@ -1107,6 +1124,7 @@ fn parse_tolerations(f: Field<'_>) -> Result<Vec<Toleration>> {
 const OVERRIDE_KEYS: &[&str] = &[
     "clusters",
     "target",
+    "containers",
     "image",
     "replicas",
     "labels",
@@ -1135,10 +1153,15 @@ fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
             index,
             clusters,
             target: o.opt("target", parse_target)?,
+            containers: o
+                .opt("containers", |f| f.string_list())?
+                .unwrap_or_default(),
             image: o.opt("image", parse_image)?,
             replicas: o.opt("replicas", |f| f.int_in(0, i32::MAX.into()))?,
             labels: o.opt("labels", |f| f.string_map())?.unwrap_or_default(),
-            annotations: o.opt("annotations", |f| f.string_map())?.unwrap_or_default(),
+            annotations: o
+                .opt("annotations", |f| f.string_map())?
+                .unwrap_or_default(),
             command: o.opt("command", parse_container_args)?.unwrap_or_default(),
             args: o.opt("args", parse_container_args)?.unwrap_or_default(),
             env: o.opt("env", |f| f.string_map())?.unwrap_or_default(),
@@ -1154,6 +1177,13 @@ fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
             && entry.env.is_empty()
             && entry.patches.is_empty()
             && entry.kustomize.is_none();
+        if !entry.containers.is_empty() && entry.image.is_none() && entry.env.is_empty() {
+            return Err(error(
+                f.file,
+                &o.path_of("containers"),
+                "only applies to `image` and `env`; give one of them or remove `containers`",
+            ));
+        }
         if empty {
             return Err(o.err(
                 "overrides nothing; give image, replicas, labels, annotations, command, args, env, patches or kustomize",
@@ -1180,13 +1210,12 @@ fn parse_target(f: Field<'_>) -> Result<Target> {
 }
 
 fn parse_image(f: Field<'_>) -> Result<Image> {
-    let o = f.object(&["registry", "repository", "tag", "containers"])?;
+    let o = f.object(&["registry", "repository", "tag"])?;
     let s = |key: &str| o.opt(key, |f| f.non_empty_str().map(str::to_string));
     let image = Image {
         registry: s("registry")?,
         repository: s("repository")?,
         tag: s("tag")?,
-        containers: o.opt("containers", |f| f.string_list())?.unwrap_or_default(),
     };
     if image.registry.is_none() && image.repository.is_none() && image.tag.is_none() {
         return Err(f.err("give at least one of registry, repository, tag"));
@@ -1363,7 +1392,10 @@ overrides:
         let app = p.failover.as_ref().unwrap().application.as_ref().unwrap();
         assert_eq!(app.toleration_seconds, 60);
         assert_eq!(app.purge, PurgeMode::Directly);
-        assert_eq!(p.suspension, Some(Suspension::Clusters(vec!["member1".into()])));
+        assert_eq!(
+            p.suspension,
+            Some(Suspension::Clusters(vec!["member1".into()]))
+        );
         assert_eq!(p.overrides[0].command[0].add, vec!["--debug".to_string()]);
         assert_eq!(p.overrides[0].args[0].add, vec!["--x".to_string()]);
         assert_eq!(p.tolerations[0].toleration_seconds, Some(30));
@@ -1420,7 +1452,9 @@ overrides:
             "k.yaml: clusters.names[1]: duplicate entry \"a\""
         );
         assert_eq!(
-            err(&format!("{HEAD}clusters: {{names: [a]}}\nreplicas: {{mode: Divded}}\n")),
+            err(&format!(
+                "{HEAD}clusters: {{names: [a]}}\nreplicas: {{mode: Divded}}\n"
+            )),
             "k.yaml: replicas.mode: \"Divded\" is not one of \"Duplicated\", \"Divided\", \"Aggregated\" (did you mean \"Divided\"?)"
         );
         assert_eq!(
@@ -1436,7 +1470,9 @@ overrides:
             .starts_with("k.yaml: clusters.groups[0].name: \"-bad\" is not a valid group name")
         );
         assert_eq!(
-            err(&format!("{HEAD}clusters: {{names: [a]}}\nspread: [{{by: region}}]\n")),
+            err(&format!(
+                "{HEAD}clusters: {{names: [a]}}\nspread: [{{by: region}}]\n"
+            )),
             "k.yaml: spread: spreading by region, zone or provider also needs a `by: cluster` entry (Karmada requires it)"
         );
         assert_eq!(
@@ -1446,7 +1482,9 @@ overrides:
             "k.yaml: failover.application: needs propagateDeps: true (Karmada rejects application failover without it)"
         );
         assert_eq!(
-            err(&format!("{HEAD}clusters: {{names: [a]}}\noverrides: [{{clusters: [a]}}]\n")),
+            err(&format!(
+                "{HEAD}clusters: {{names: [a]}}\noverrides: [{{clusters: [a]}}]\n"
+            )),
             "k.yaml: overrides[0]: overrides nothing; give image, replicas, labels, annotations, command, args, env, patches or kustomize"
         );
         assert_eq!(
@@ -1454,7 +1492,7 @@ overrides:
             "k.yaml: apiVersion: \"v1\" is not supported; use \"argocd-karmada-plugin/v1alpha1\""
         );
         assert_eq!(
-            err(&format!("{HEAD}")),
+            err(HEAD),
             "k.yaml: clusters: missing; name the member clusters (clusters.names) or select them (clusters.selector)"
         );
         assert_eq!(

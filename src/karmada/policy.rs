@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::naming;
+use super::overrides::Rules;
 use super::placement::{
     Affinity, ApplicationFailover, ClusterFailover, Clusters, ConflictResolution, Failover,
     LabelSelector, Placement, Preemption, PurgeMode, Replicas, Spread, SpreadBy, StateRule,
@@ -103,7 +104,12 @@ pub fn build(
         }
     }
     let waves = Waves::new(objects, &items, &namespaces)?;
-    let override_names = override_names(app, &items, &rules);
+    let groups = override_groups(&items, &rules);
+    let override_names = override_names(app, &items, &groups);
+    let policy_of: BTreeMap<usize, &str> = groups
+        .iter()
+        .flat_map(|g| g.iter().map(|i| (*i, override_names[&g[0]].as_str())))
+        .collect();
 
     let mut propagation = Vec::new();
     let mut overrides = Vec::new();
@@ -112,10 +118,7 @@ pub fn build(
         .filter(|it| it.propagated && it.namespace.is_none())
         .collect();
     if !cluster_items.is_empty() {
-        let deps: Vec<&str> = cluster_items
-            .iter()
-            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
-            .collect();
+        let deps = dependent_overrides(&cluster_items, &policy_of);
         propagation.push(propagation_policy(
             app,
             None,
@@ -130,10 +133,7 @@ pub fn build(
             .iter()
             .filter(|it| it.propagated && it.namespace.as_deref() == Some(*ns))
             .collect();
-        let deps: Vec<&str> = ns_items
-            .iter()
-            .filter_map(|it| override_names.get(&it.index).map(String::as_str))
-            .collect();
+        let deps = dependent_overrides(&ns_items, &policy_of);
         propagation.push(propagation_policy(
             app,
             Some(ns),
@@ -144,13 +144,19 @@ pub fn build(
         ));
     }
     // Cluster-scoped overrides first, then namespaced ones, each in object order.
-    let mut overridden: Vec<&Item> = items.iter().filter(|it| rules.contains_key(&it.index)).collect();
-    overridden.sort_by_key(|it| (it.namespace.is_some(), it.index));
-    for it in overridden {
+    let mut ordered: Vec<&Vec<usize>> = groups.iter().collect();
+    ordered.sort_by_key(|g| (items[g[0]].namespace.is_some(), g[0]));
+    for group in ordered {
+        let members: Vec<&Item> = group.iter().map(|i| &items[*i]).collect();
+        let group_rules: Vec<&Value> = rules
+            .ids_of(group[0])
+            .into_iter()
+            .map(|id| &rules.unique[id])
+            .collect();
         overrides.push(override_policy(
-            &override_names[&it.index],
-            it,
-            &rules[&it.index],
+            &override_names[&group[0]],
+            &members,
+            &group_rules,
             &waves.overrides,
         ));
     }
@@ -161,7 +167,12 @@ pub fn build(
 
 /// Checks identity fields, fills the destination namespace, clears namespaces of cluster-scoped
 /// objects and rejects duplicates.
-fn normalize(ctx: &AppContext, scopes: &Scopes, objects: &mut [Value], origin: &str) -> Result<Vec<Item>> {
+fn normalize(
+    ctx: &AppContext,
+    scopes: &Scopes,
+    objects: &mut [Value],
+    origin: &str,
+) -> Result<Vec<Item>> {
     let mut items: Vec<Item> = Vec::with_capacity(objects.len());
     let mut seen: BTreeMap<ObjectKey, usize> = BTreeMap::new();
     for (index, obj) in objects.iter_mut().enumerate() {
@@ -169,7 +180,10 @@ fn normalize(ctx: &AppContext, scopes: &Scopes, objects: &mut [Value], origin: &
         let text = |v: &Value, field: &str| -> Result<String> {
             match v.pointer(field).and_then(Value::as_str) {
                 Some(s) if !s.is_empty() => Ok(s.to_string()),
-                _ => bail!("{origin}: object #{doc}: missing {}", field.trim_start_matches('/').replace('/', ".")),
+                _ => bail!(
+                    "{origin}: object #{doc}: missing {}",
+                    field.trim_start_matches('/').replace('/', ".")
+                ),
             }
         };
         let api_version = text(obj, "/apiVersion")?;
@@ -183,7 +197,11 @@ fn normalize(ctx: &AppContext, scopes: &Scopes, objects: &mut [Value], origin: &
             meta.remove("namespace");
             None
         } else {
-            match meta.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            match meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
                 Some(ns) => Some(ns.to_string()),
                 None => {
                     if ctx.namespace.is_empty() {
@@ -318,7 +336,7 @@ impl Waves {
                 && w > waves.namespace
             {
                 bail!(
-                    "Namespace {}: sync wave {w} is too late: its policies go in waves {} and {} (before the app's first wave {lowest}), so the Namespace needs wave {} or lower",
+                    "the rendered app: Namespace {}: metadata.annotations.{SYNC_WAVE}: wave {w} is too late: the policies in this namespace go in waves {} and {} (before the app's first wave {lowest}), so the Namespace needs wave {} or lower",
                     it.name,
                     waves.overrides,
                     waves.propagation,
@@ -332,7 +350,10 @@ impl Waves {
     /// Namespaces of the app that hold our policies get a wave before them.
     fn mark_namespaces(&self, objects: &mut [Value], items: &[Item]) {
         for it in items {
-            if it.kind != "Namespace" || it.api_version != "v1" || !self.policy_namespaces.contains(&it.name) {
+            if it.kind != "Namespace"
+                || it.api_version != "v1"
+                || !self.policy_namespaces.contains(&it.name)
+            {
                 continue;
             }
             let obj = &mut objects[it.index];
@@ -349,21 +370,58 @@ impl Waves {
     }
 }
 
-/// One OverridePolicy per overridden object: `<app>-<kind>-<name>`, unique per namespace.
-fn override_names(app: &str, items: &[Item], rules: &BTreeMap<usize, Vec<Value>>) -> BTreeMap<usize, String> {
+/// Objects of one namespace with exactly the same rules share one OverridePolicy (the rules'
+/// paths were computed per object, so equal rules are right for each of them). Groups are listed
+/// by their first object; each overridden object is in one group.
+fn override_groups(items: &[Item], rules: &Rules) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_key: BTreeMap<(Option<String>, Vec<usize>), usize> = BTreeMap::new();
+    for (idx, _) in rules.by_object.iter() {
+        let key = (items[*idx].namespace.clone(), rules.ids_of(*idx));
+        match by_key.get(&key) {
+            Some(g) => groups[*g].push(*idx),
+            None => {
+                by_key.insert(key, groups.len());
+                groups.push(vec![*idx]);
+            }
+        }
+    }
+    groups
+}
+
+/// The OverridePolicy of each group, keyed by the group's first object: `<app>-<kind>-<name>` of
+/// that object, unique per namespace.
+fn override_names(app: &str, items: &[Item], groups: &[Vec<usize>]) -> BTreeMap<usize, String> {
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
-    let mut taken: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
-    for it in items.iter().filter(|it| rules.contains_key(&it.index)) {
+    let mut taken: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    for group in groups {
+        let it = &items[group[0]];
         let kind = it.kind.to_ascii_lowercase();
         let mut name = naming::label(&[app, &kind, &it.name]);
-        if taken.contains_key(&(it.namespace.clone(), name.clone())) {
-            // Same kind and name in another API group: tell them apart by group.
-            name = naming::label(&[app, &kind, &it.name, scope::group(&it.api_version), "x"]);
+        if taken.contains(&(it.namespace.clone(), name.clone())) {
+            // Same kind and name in another API group (or kinds differing only in case): the
+            // hash of the full identity tells them apart.
+            let id = format!("{:?}", it.key());
+            let hash = format!("{:08x}", naming::stable_hash(&id) as u32);
+            name = naming::label(&[app, &kind, &it.name, &hash]);
         }
-        taken.insert((it.namespace.clone(), name.clone()), it.index);
-        names.insert(it.index, name);
+        taken.insert((it.namespace.clone(), name.clone()));
+        names.insert(group[0], name);
     }
     names
+}
+
+/// The OverridePolicies that select some of `items` (each once, in object order).
+fn dependent_overrides<'a>(items: &[&Item], policy_of: &BTreeMap<usize, &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for it in items {
+        if let Some(name) = policy_of.get(&it.index)
+            && !out.contains(name)
+        {
+            out.push(name);
+        }
+    }
+    out
 }
 
 fn metadata(name: &str, namespace: Option<&str>, wave: &str) -> Value {
@@ -671,7 +729,8 @@ fn failover_json(f: &Failover) -> Value {
     Value::Object(m)
 }
 
-fn override_policy(name: &str, it: &Item, rules: &[Value], wave: &str) -> Value {
+fn override_policy(name: &str, members: &[&Item], rules: &[&Value], wave: &str) -> Value {
+    let it = members[0];
     let kind = if it.namespace.is_some() {
         "OverridePolicy"
     } else {
@@ -682,7 +741,7 @@ fn override_policy(name: &str, it: &Item, rules: &[Value], wave: &str) -> Value 
         "kind": kind,
         "metadata": metadata(name, it.namespace.as_deref(), wave),
         "spec": {
-            "resourceSelectors": [selector(it)],
+            "resourceSelectors": members.iter().map(|m| selector(m)).collect::<Vec<_>>(),
             "overrideRules": rules,
             // Karmada's webhook adds the (unused) legacy field; emitting it keeps Argo CD in sync.
             "overriders": {},
@@ -725,13 +784,16 @@ mod tests {
 
         fn overlay(&mut self, rel: &str, objects: &str) {
             std::fs::create_dir_all(self.dir.path().join(rel)).unwrap();
-            self.overlays
-                .insert(rel.to_string(), crate::yaml::parse_stream(objects, "o").unwrap());
+            self.overlays.insert(
+                rel.to_string(),
+                crate::yaml::parse_stream(objects, "o").unwrap(),
+            );
         }
 
         /// Builds and checks the invariants every output must keep.
         fn build(&self, placement: &str, objects: &str) -> Result<(Vec<Value>, Vec<Value>)> {
-            let text = format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
+            let text =
+                format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
             let doc = crate::yaml::parse_one(&text, "karmada.yaml")?;
             let p = Placement::parse(&doc, "karmada.yaml")?;
             p.validate()?;
@@ -749,7 +811,9 @@ mod tests {
                 let mut d = pol.clone();
                 crate::karmada::defaults::apply(&mut d);
                 assert_eq!(&d, pol, "defaulting changed {pol:#}");
-                assert!(naming::is_dns1123_label(pol["metadata"]["name"].as_str().unwrap()));
+                assert!(naming::is_dns1123_label(
+                    pol["metadata"]["name"].as_str().unwrap()
+                ));
             }
             Ok((objs, policies))
         }
@@ -758,7 +822,13 @@ mod tests {
     fn kinds(policies: &[Value]) -> Vec<String> {
         policies
             .iter()
-            .map(|p| format!("{} {}", p["kind"].as_str().unwrap(), p["metadata"]["name"].as_str().unwrap()))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["kind"].as_str().unwrap(),
+                    p["metadata"]["name"].as_str().unwrap()
+                )
+            })
             .collect()
     }
 
@@ -782,15 +852,24 @@ spec:
         let objects = format!(
             "{WEB}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, namespace: other}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: dest}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r, namespace: ignored}}\n"
         );
-        let (objs, pols) = app.build("clusters: {names: [m1, m2]}\n", &objects).unwrap();
-        assert_eq!(objs[0]["metadata"], json!({"name": "web", "namespace": "dest"}));
+        let (objs, pols) = app
+            .build("clusters: {names: [m1, m2]}\n", &objects)
+            .unwrap();
+        assert_eq!(
+            objs[0]["metadata"],
+            json!({"name": "web", "namespace": "dest"})
+        );
         assert_eq!(objs[1]["metadata"]["namespace"], "other");
         assert_eq!(objs[3]["metadata"], json!({"name": "r"}));
         // The Namespace holding policies is created before them.
         assert_eq!(objs[2]["metadata"]["annotations"][SYNC_WAVE], "-3");
         assert_eq!(
             kinds(&pols),
-            ["ClusterPropagationPolicy shop", "PropagationPolicy shop", "PropagationPolicy shop"]
+            [
+                "ClusterPropagationPolicy shop",
+                "PropagationPolicy shop",
+                "PropagationPolicy shop"
+            ]
         );
         assert_eq!(
             pols[0]["spec"]["resourceSelectors"],
@@ -832,9 +911,18 @@ spec:
         let (objs, pols) = app.build("clusters: {names: [m1]}\n", &objects).unwrap();
         assert!(objs[0]["spec"].get("replicas").is_none());
         // The FederatedHPA stays on the control plane.
-        assert_eq!(pols[0]["spec"]["resourceSelectors"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            pols[0]["spec"]["resourceSelectors"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         let e = app
-            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], replicas: 3}]\n", &objects)
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], replicas: 3}]\n",
+                &objects,
+            )
             .unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -849,17 +937,27 @@ spec:
             "{WEB}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c, annotations: {{argocd.argoproj.io/sync-wave: '-5'}}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: dest}}\n"
         );
         let (objs, pols) = app
-            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], labels: {a: b}}]\n", &objects)
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], labels: {a: b}}]\n",
+                &objects,
+            )
             .unwrap();
         assert_eq!(objs[2]["metadata"]["annotations"][SYNC_WAVE], "-8");
         let waves: Vec<&str> = pols
             .iter()
             .map(|p| p["metadata"]["annotations"][SYNC_WAVE].as_str().unwrap())
             .collect();
-        assert_eq!(waves, ["-6", "-6", "-7", "-7", "-7"]);
-        let late = objects.replace("name: dest}", "name: dest, annotations: {argocd.argoproj.io/sync-wave: '-7'}}");
+        assert_eq!(waves, ["-6", "-6", "-7", "-7"]);
+        let late = objects.replace(
+            "name: dest}",
+            "name: dest, annotations: {argocd.argoproj.io/sync-wave: '-7'}}",
+        );
         let e = app.build("clusters: {names: [m1]}\n", &late).unwrap_err();
-        assert!(e.to_string().starts_with("Namespace dest: sync wave -7 is too late"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("the rendered app: Namespace dest: metadata.annotations.argocd.argoproj.io/sync-wave: wave -7 is too late"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -871,15 +969,29 @@ spec:
                 &format!("{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web}}\n"),
             )
             .unwrap();
-        assert_eq!(kinds(&pols), ["PropagationPolicy shop", "OverridePolicy shop-deployment-web"]);
-        assert_eq!(pols[0]["spec"]["dependentOverrides"], json!(["shop-deployment-web"]));
+        assert_eq!(
+            kinds(&pols),
+            [
+                "PropagationPolicy shop",
+                "OverridePolicy shop-deployment-web"
+            ]
+        );
+        assert_eq!(
+            pols[0]["spec"]["dependentOverrides"],
+            json!(["shop-deployment-web"])
+        );
         let rules = &pols[1]["spec"]["overrideRules"];
         assert_eq!(rules[0]["targetCluster"], json!({"clusterNames": ["m2"]}));
         let paths: Vec<(&str, &str)> = rules[0]["overriders"]["imageOverrider"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|o| (o["predicate"]["path"].as_str().unwrap(), o["component"].as_str().unwrap()))
+            .map(|o| {
+                (
+                    o["predicate"]["path"].as_str().unwrap(),
+                    o["component"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             paths,
@@ -894,7 +1006,7 @@ spec:
         );
         let (_, pols) = app
             .build(
-                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], image: {tag: v2, containers: [proxy]}}]\n",
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], containers: [proxy], image: {tag: v2}}]\n",
                 WEB,
             )
             .unwrap();
@@ -903,11 +1015,11 @@ spec:
             json!([{"predicate": {"path": "/spec/template/spec/containers/1/image"}, "component": "Tag", "operator": "replace", "value": "v2"}])
         );
         let e = app
-            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], image: {tag: v2, containers: [nope]}}]\n", WEB)
+            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], containers: [nope], image: {tag: v2}}]\n", WEB)
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].image.containers[0]: no selected workload has a container \"nope\""
+            "karmada.yaml: overrides[0].containers[0]: no selected workload has a container \"nope\""
         );
         let e = app
             .build(
@@ -915,7 +1027,10 @@ spec:
                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
             )
             .unwrap_err();
-        assert_eq!(e.to_string(), "karmada.yaml: overrides[0].image: no selected object has containers");
+        assert_eq!(
+            e.to_string(),
+            "karmada.yaml: overrides[0].image: no selected object has containers"
+        );
     }
 
     #[test]
@@ -949,8 +1064,14 @@ overrides:
                 {"path": "/spec/template/spec/initContainers", "operator": "remove"},
             ])
         );
-        assert_eq!(o["labelsOverrider"], json!([{"operator": "add", "value": {"tier": "gold"}}]));
-        assert_eq!(o["annotationsOverrider"], json!([{"operator": "add", "value": {"note": "hi"}}]));
+        assert_eq!(
+            o["labelsOverrider"],
+            json!([{"operator": "add", "value": {"tier": "gold"}}])
+        );
+        assert_eq!(
+            o["annotationsOverrider"],
+            json!([{"operator": "add", "value": {"note": "hi"}}])
+        );
         assert_eq!(
             o["commandOverrider"],
             json!([
@@ -958,14 +1079,18 @@ overrides:
                 {"containerName": "web", "operator": "remove", "value": ["--quiet"]}
             ])
         );
-        assert_eq!(o["argsOverrider"], json!([{"containerName": "proxy", "operator": "add", "value": ["--level=debug"]}]));
+        assert_eq!(
+            o["argsOverrider"],
+            json!([{"containerName": "proxy", "operator": "add", "value": ["--level=debug"]}])
+        );
 
         let bad = "clusters: {names: [m1]}\noverrides: [{clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: replace, path: /spec/nothing/here, value: 1}]}]}]\n";
         assert_eq!(
             app.build(bad, WEB).unwrap_err().to_string(),
             "karmada.yaml: overrides[0].patches[0].ops[0].path: replace /spec/nothing/here cannot be applied to apps/Deployment dest/web: the path does not exist"
         );
-        let bad = "clusters: {names: [m1]}\noverrides: [{clusters: [m1], command: {sidecar: [x]}}]\n";
+        let bad =
+            "clusters: {names: [m1]}\noverrides: [{clusters: [m1], command: {sidecar: [x]}}]\n";
         assert_eq!(
             app.build(bad, WEB).unwrap_err().to_string(),
             "karmada.yaml: overrides[0].command.sidecar: no selected Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet or Job has a container \"sidecar\""
@@ -1006,18 +1131,98 @@ overrides:
             "karmada.yaml: overrides[0].kustomize: overlays/extra renders ConfigMap dest/extra, which is not in the app (an overlay may only change objects of the base)"
         );
         let e = app
-            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: ../up}]\n", WEB)
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: ../up}]\n",
+                WEB,
+            )
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"../up\" must be a directory inside the app (relative, without '..')"
+            "karmada.yaml: overrides[0].kustomize: \"../up\" is not a directory inside the repository"
         );
         let e = app
             .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/none}]\n", WEB)
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the app"
+            "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the repository"
+        );
+    }
+
+    #[test]
+    fn overrides_for_one_cluster_must_compose() {
+        let app = App::new();
+        let two_env = "clusters: {names: [m1, m2]}
+overrides:
+  - {clusters: [m1, m2], containers: [proxy], env: {A: '1'}}
+  - {clusters: [m2], containers: [proxy], env: {B: '2'}}
+";
+        assert_eq!(
+            app.build(two_env, WEB).unwrap_err().to_string(),
+            "karmada.yaml: overrides[1]: changes /spec/template/spec/containers/1/env of apps/Deployment dest/web on cluster m2, which overrides[0] also changes (/spec/template/spec/containers/1/env); combine them into one entry"
+        );
+        // Appends to an existing list and disjoint clusters compose.
+        let ok = "clusters: {names: [m1, m2]}
+overrides:
+  - {clusters: [m1, m2], containers: [web], env: {A: '1'}}
+  - {clusters: [m2], containers: [web], env: {B: '2'}}
+  - {clusters: [m1], containers: [proxy], env: {A: '1'}}
+";
+        let (_, pols) = app.build(ok, WEB).unwrap();
+        assert_eq!(
+            pols[1]["spec"]["overrideRules"].as_array().unwrap().len(),
+            3
+        );
+        let removed = "clusters: {names: [m1]}
+overrides:
+  - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: remove, path: /spec/template/spec/initContainers}]}]}
+  - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: replace, path: /spec/template/spec/initContainers/0/image, value: x}]}]}
+";
+        assert!(
+            app.build(removed, WEB).unwrap_err().to_string().starts_with(
+                "karmada.yaml: overrides[1]: changes /spec/template/spec/initContainers/0/image of apps/Deployment dest/web on cluster m1, which overrides[0] also changes"
+            )
+        );
+    }
+
+    #[test]
+    fn objects_with_the_same_rules_share_one_override_policy() {
+        let app = App::new();
+        let objects = format!(
+            "{WEB}---\n{}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c1}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c2, namespace: other}}\n",
+            WEB.replace("name: web}", "name: web2}")
+        );
+        let (_, pols) = app
+            .build(
+                "clusters: {names: [m1]}\noverrides: [{clusters: [m1], image: {tag: v2}, labels: {a: b}}]\n",
+                &objects,
+            )
+            .unwrap();
+        assert_eq!(
+            kinds(&pols),
+            [
+                "PropagationPolicy shop",
+                "PropagationPolicy shop",
+                "OverridePolicy shop-deployment-web",
+                "OverridePolicy shop-configmap-c1",
+                "OverridePolicy shop-configmap-c2"
+            ]
+        );
+        // Both Deployments have the same containers, so the same rules: one policy selects both.
+        let names: Vec<&str> = pols[2]["spec"]["resourceSelectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["web", "web2"]);
+        assert_eq!(
+            pols[0]["spec"]["dependentOverrides"],
+            json!(["shop-deployment-web", "shop-configmap-c1"])
+        );
+        assert_eq!(
+            pols[1]["spec"]["dependentOverrides"],
+            json!(["shop-configmap-c2"])
         );
     }
 
@@ -1026,13 +1231,23 @@ overrides:
         let app = App::new();
         let objects = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: other.com/v1\nkind: Widget\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Weird_Name}\n";
         let (_, pols) = app
-            .build("clusters: {names: [m1]}\noverrides: [{clusters: [m1], labels: {a: b}}]\n", objects)
+            .build(
+                "clusters: {names: [m1]}\noverrides:\n- {clusters: [m1], target: {apiVersion: example.com/v1}, labels: {a: b}}\n- {clusters: [m1], target: {apiVersion: other.com/v1}, labels: {a: c}}\n- {clusters: [m1], target: {kind: ConfigMap}, labels: {a: d}}\n",
+                objects,
+            )
             .unwrap();
-        let names: Vec<&str> = pols[1..].iter().map(|p| p["metadata"]["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = pols[1..]
+            .iter()
+            .map(|p| p["metadata"]["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names.len(), 3);
         assert_eq!(names[0], "shop-widget-a");
-        assert!(names[1].starts_with("shop-widget-a-other-com-x-"), "{names:?}");
-        assert!(names[2].starts_with("shop-configmap-weird-name-"), "{names:?}");
+        assert!(names[1].starts_with("shop-widget-a-"), "{names:?}");
+        assert_eq!(names[1].len(), "shop-widget-a-".len() + 8, "{names:?}");
+        assert!(
+            names[2].starts_with("shop-configmap-weird-name-"),
+            "{names:?}"
+        );
         let unique: BTreeSet<&&str> = names.iter().collect();
         assert_eq!(unique.len(), 3);
     }
@@ -1088,7 +1303,10 @@ tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
         assert_eq!(spec["suspension"], json!({"dispatching": true}));
         assert_eq!(spec["preserveResourcesOnDeletion"], false);
         let (_, pols) = app
-            .build("clusters: {names: [m1]}\npropagateDeps: false\nreplicas: {mode: Aggregated}\n", WEB)
+            .build(
+                "clusters: {names: [m1]}\npropagateDeps: false\nreplicas: {mode: Aggregated}\n",
+                WEB,
+            )
             .unwrap();
         assert!(pols[0]["spec"].get("propagateDeps").is_none());
         assert_eq!(
@@ -1101,7 +1319,10 @@ tolerations: [{key: k, operator: Equal, value: v, effect: NoSchedule}]
     fn karmada_objects_and_missing_fields() {
         let app = App::new();
         let e = app
-            .build("clusters: {names: [m1]}\n", "apiVersion: v1\nmetadata: {name: x}\n")
+            .build(
+                "clusters: {names: [m1]}\n",
+                "apiVersion: v1\nmetadata: {name: x}\n",
+            )
             .unwrap_err();
         assert_eq!(e.to_string(), "the rendered app: object #1: missing kind");
         // Only control-plane objects: nothing to propagate, no policy.

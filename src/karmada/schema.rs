@@ -19,8 +19,12 @@ impl CrdSchema {
     pub fn from_crd(crd: &Value) -> Result<CrdSchema> {
         let spec = &crd["spec"];
         let group = spec["group"].as_str().context("CRD without spec.group")?;
-        let kind = spec["names"]["kind"].as_str().context("CRD without spec.names.kind")?;
-        let versions = spec["versions"].as_array().context("CRD without spec.versions")?;
+        let kind = spec["names"]["kind"]
+            .as_str()
+            .context("CRD without spec.names.kind")?;
+        let versions = spec["versions"]
+            .as_array()
+            .context("CRD without spec.versions")?;
         let version = versions
             .iter()
             .find(|v| v["storage"] == true && v["served"] == true)
@@ -56,7 +60,9 @@ impl CrdSchema {
 /// Structural-schema semantics in JSON Schema terms: objects with declared properties accept no
 /// other keys (unless they preserve unknown fields), and `metadata` keeps its usual fields.
 fn strict(schema: &mut Value) {
-    let Some(m) = schema.as_object_mut() else { return };
+    let Some(m) = schema.as_object_mut() else {
+        return;
+    };
     let preserve = m.get("x-kubernetes-preserve-unknown-fields") == Some(&json!(true));
     if m.contains_key("properties") && !m.contains_key("additionalProperties") && !preserve {
         m.insert("additionalProperties".into(), json!(false));
@@ -99,7 +105,10 @@ mod tests {
         ]}});
         let s = CrdSchema::from_crd(&crd).unwrap();
         assert_eq!(s.api_version(), "g.io/v1");
-        assert!(s.errors(&json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}})).is_empty());
+        assert!(
+            s.errors(&json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}}))
+                .is_empty()
+        );
         assert_eq!(s.errors(&json!({"spec": {"b": 1}})).len(), 1);
         assert_eq!(s.errors(&json!({"spec": {"a": "x"}})).len(), 1);
     }

@@ -92,10 +92,8 @@ impl Scopes {
                 continue;
             }
             let spec = &o["spec"];
-            let (Some(g), Some(kind)) = (
-                spec["group"].as_str(),
-                spec["names"]["kind"].as_str(),
-            ) else {
+            let (Some(g), Some(kind)) = (spec["group"].as_str(), spec["names"]["kind"].as_str())
+            else {
                 continue;
             };
             let key = (g.to_string(), kind.to_string());
@@ -116,7 +114,9 @@ impl Scopes {
             return false;
         }
         self.app_cluster_scoped.contains(&key)
-            || CLUSTER_SCOPED.iter().any(|(cg, ck)| *cg == g && *ck == kind)
+            || CLUSTER_SCOPED
+                .iter()
+                .any(|(cg, ck)| *cg == g && *ck == kind)
     }
 }
 
