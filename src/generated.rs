@@ -34,7 +34,7 @@ pub struct Artifact {
 
 /// Every generated artifact of the project.
 pub fn artifacts() -> Vec<Artifact> {
-    vec![
+    let mut all = vec![
         Artifact {
             path: "README.md",
             target: Target::Region("settings"),
@@ -45,7 +45,10 @@ pub fn artifacts() -> Vec<Artifact> {
             target: Target::WholeFile,
             render: crate::render::settings::plugin_yaml,
         },
-    ]
+    ];
+    all.extend(crate::health::r#gen::artifacts());
+    all.extend(crate::argo::cmp::install::artifacts());
+    all
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode> {

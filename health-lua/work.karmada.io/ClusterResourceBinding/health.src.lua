@@ -1,0 +1,3 @@
+-- ClusterResourceBinding: per member-cluster health of the bound cluster-scoped resource.
+local binding = require("binding")
+return binding.health(obj)

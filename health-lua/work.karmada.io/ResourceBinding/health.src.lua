@@ -1,0 +1,3 @@
+-- ResourceBinding: per member-cluster health of the bound resource.
+local binding = require("binding")
+return binding.health(obj)
