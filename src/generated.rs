@@ -34,39 +34,65 @@ pub struct Artifact {
 
 /// Every generated artifact of the project.
 pub fn artifacts() -> Vec<Artifact> {
-    let mut all = vec![];
+    let mut all = vec![
+        Artifact {
+            path: "README.md",
+            target: Target::Region("settings"),
+            render: crate::render::settings::readme_region,
+        },
+        Artifact {
+            path: "plugin/plugin.yaml",
+            target: Target::WholeFile,
+            render: crate::render::settings::plugin_yaml,
+        },
+    ];
     all.extend(crate::health::r#gen::artifacts());
+    all.extend(crate::argo::cmp::install::artifacts());
     all
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode> {
+    // Keep going past a failing artifact so one run reports every problem.
     let mut stale = Vec::new();
+    let mut failed = Vec::new();
     for a in artifacts() {
-        let path = args.root.join(a.path);
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        let content = (a.render)(&args.root).with_context(|| format!("generating {}", a.path))?;
-        let wanted = match &a.target {
-            Target::WholeFile => content,
-            Target::Region(name) => {
-                replace_region(&current, name, &content).with_context(|| a.path.to_string())?
-            }
-        };
-        if wanted != current {
-            if args.check {
-                stale.push(a.path);
-            } else {
-                std::fs::write(&path, wanted).with_context(|| format!("writing {}", a.path))?;
-                eprintln!("wrote {}", a.path);
-            }
+        match refresh(&args, &a) {
+            Ok(true) => stale.push(a.path),
+            Ok(false) => {}
+            Err(e) => failed.push(format!("{e:#}")),
         }
     }
-    if !stale.is_empty() {
-        bail!(
+    if args.check && !stale.is_empty() {
+        failed.push(format!(
             "stale generated files: {} (run `cargo run -- gen` and commit the result)",
             stale.join(", ")
-        );
+        ));
+    }
+    if !failed.is_empty() {
+        bail!("{}", failed.join("; "));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one artifact (or, with `--check`, only compares it); `true` when it was stale.
+fn refresh(args: &GenArgs, a: &Artifact) -> Result<bool> {
+    let path = args.root.join(a.path);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let content = (a.render)(&args.root).with_context(|| format!("generating {}", a.path))?;
+    let wanted = match &a.target {
+        Target::WholeFile => content,
+        Target::Region(name) => {
+            replace_region(&current, name, &content).with_context(|| a.path.to_string())?
+        }
+    };
+    if wanted == current {
+        return Ok(false);
+    }
+    if !args.check {
+        std::fs::write(&path, wanted).with_context(|| format!("writing {}", a.path))?;
+        eprintln!("wrote {}", a.path);
+    }
+    Ok(true)
 }
 
 /// Replaces the text between the markers of region `name`, keeping the markers.

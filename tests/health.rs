@@ -294,7 +294,11 @@ fn health_test_open_libs_switch() {
         "health.lua",
         "return {status = 'Healthy', message = string.lower(obj.kind)}",
     );
-    write(&kind, "testdata/g.yaml", "apiVersion: example.io/v1\nkind: Gadget\n");
+    write(
+        &kind,
+        "testdata/g.yaml",
+        "apiVersion: example.io/v1\nkind: Gadget\n",
+    );
     write(
         &kind,
         "health_test.yaml",
@@ -308,7 +312,9 @@ fn health_test_open_libs_switch() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("error:    <string>:1: attempt to index a non-table object(nil) with key 'lower'"),
+        stdout.contains(
+            "error:    <string>:1: attempt to index a non-table object(nil) with key 'lower'"
+        ),
         "{stdout}"
     );
     assert!(stdout.ends_with("0 passed, 1 failed\n"));
@@ -403,14 +409,19 @@ fn argo_resource_customizations() -> Option<Checkout> {
 /// `$ARGO_LUA_ORACLE`, or where `.ci/run` and the dev machines build it. Under CI=true a missing
 /// oracle fails; elsewhere the check is skipped loudly.
 fn oracle(test: &str) -> Option<PathBuf> {
-    let candidates = std::env::var_os("ARGO_LUA_ORACLE")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            common::repo_root().join("target/oracle/argo-lua-oracle"),
-            PathBuf::from("/work/oracle/argo-lua-oracle"),
-        ]);
-    for c in candidates {
+    if let Some(p) = std::env::var_os("ARGO_LUA_ORACLE") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "{test}: ARGO_LUA_ORACLE={} does not exist",
+            p.display()
+        );
+        return Some(p);
+    }
+    for c in [
+        common::repo_root().join("target/oracle/argo-lua-oracle"),
+        PathBuf::from("/work/oracle/argo-lua-oracle"),
+    ] {
         if c.is_file() {
             return Some(c);
         }

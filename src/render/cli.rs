@@ -1,9 +1,12 @@
 //! `generate` and `parameters` subcommands.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
+
+use super::contract;
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -17,10 +20,24 @@ pub struct ParametersArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn generate(_args: GenerateArgs) -> Result<ExitCode> {
-    bail!("`generate` is being built (issue 2)")
+pub fn generate(args: GenerateArgs) -> Result<ExitCode> {
+    let ctx = contract::app_context(args.dir.as_deref(), &contract::process_env())?;
+    // The whole stream is built before anything is written: on error stdout stays empty.
+    let out = super::generate(&ctx)?;
+    write_stdout(&out)
 }
 
-pub fn parameters(_args: ParametersArgs) -> Result<ExitCode> {
-    bail!("`parameters` is being built (issue 2)")
+pub fn parameters(args: ParametersArgs) -> Result<ExitCode> {
+    let ctx = contract::app_context(args.dir.as_deref(), &contract::process_env())?;
+    let out = super::parameters(&ctx)?;
+    write_stdout(&out)
+}
+
+fn write_stdout(text: &str) -> Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")?;
+    Ok(ExitCode::SUCCESS)
 }

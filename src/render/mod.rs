@@ -1,6 +1,8 @@
 //! Rendering an app for Argo CD: sources -> base objects -> Karmada policies -> one YAML stream.
 
 pub mod cli;
+pub mod contract;
+pub mod settings;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -57,4 +59,18 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
         source::kustomize_build(ctx, dir)
     })?;
     crate::yaml::to_stream(objects.iter().chain(&policies))
+}
+
+/// The `parameters` output: ParameterAnnouncements (JSON array) with the effective values.
+pub fn parameters(ctx: &AppContext) -> Result<String> {
+    // The UI may ask before the file exists; announce the parameters with what was given.
+    let placement = if ctx.app_dir.join("karmada.yaml").exists() {
+        Some(karmada::placement::Placement::load(ctx)?)
+    } else {
+        None
+    };
+    let mut out =
+        serde_json::to_string_pretty(&settings::announcements(&ctx.params, placement.as_ref()))?;
+    out.push('\n');
+    Ok(out)
 }

@@ -1,0 +1,367 @@
+//! The Argo CD CMP contract: what cmp-server puts in our environment, turned into an [`AppContext`].
+//!
+//! Inputs (see Argo CD's `newEnv` / `getPluginParamEnvs`): `ARGOCD_APP_NAME`, `ARGOCD_APP_NAMESPACE`
+//! (destination namespace), `KUBE_VERSION`, `KUBE_API_VERSIONS`, `ARGOCD_ENV_*` (Application
+//! `plugin.env`), `ARGOCD_APP_PARAMETERS` (JSON, or the string `null`) and its `PARAM_*` copies.
+//! Precedence per setting: parameter > `ARGOCD_ENV_X` > `X`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+use super::settings::{self, Collection, SETTINGS, Setting, SettingValue};
+use super::{AppContext, Params};
+
+/// The process environment as a map (tests pass their own).
+pub type Env = BTreeMap<String, String>;
+
+/// Reads our own environment; variables that are not valid UTF-8 are ignored.
+pub fn process_env() -> Env {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// Builds the context for the app in `dir` (`None`: the current directory, as under Argo CD).
+pub fn app_context(dir: Option<&Path>, env: &Env) -> Result<AppContext> {
+    let (given, display_dir) = match dir {
+        Some(d) => (d.to_path_buf(), d.to_string_lossy().into_owned()),
+        None => (std::path::PathBuf::from("."), String::new()),
+    };
+    let shown = if display_dir.is_empty() {
+        ".".to_string()
+    } else {
+        display_dir.clone()
+    };
+    let app_dir = std::fs::canonicalize(&given)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| format!("{shown}: cannot open the app directory"))?;
+    if !app_dir.is_dir() {
+        bail!("{shown}: not a directory");
+    }
+    // Other modules read karmada.yaml; make sure it is the app's own file.
+    let placement_file = app_dir.join("karmada.yaml");
+    if placement_file.is_symlink() {
+        let shown = if display_dir.is_empty() {
+            "karmada.yaml".to_string()
+        } else {
+            format!("{}/karmada.yaml", display_dir.trim_end_matches('/'))
+        };
+        super::source::RepoRoot::find(&app_dir)?.resolve_symlink(&placement_file, &shown)?;
+    }
+    let non_empty = |k: &str| env.get(k).filter(|v| !v.trim().is_empty()).cloned();
+    let app_name = match non_empty("ARGOCD_APP_NAME") {
+        Some(name) => name,
+        None => app_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "app".to_string()),
+    };
+    let namespace = non_empty("ARGOCD_APP_NAMESPACE").unwrap_or_else(|| "default".to_string());
+    if !is_dns1123_label(&namespace) {
+        bail!(
+            "ARGOCD_APP_NAMESPACE: \"{namespace}\" is not a valid namespace name (lowercase letters, digits and '-', at most 63)"
+        );
+    }
+    Ok(AppContext {
+        app_name,
+        namespace,
+        app_dir,
+        display_dir,
+        params: params(env)?,
+        kube_version: non_empty("KUBE_VERSION"),
+        api_versions: non_empty("KUBE_API_VERSIONS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// A Kubernetes namespace name: DNS-1123 label.
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// The effective plugin parameters.
+pub fn params(env: &Env) -> Result<Params> {
+    let from_json = app_parameters(env)?;
+    let mut out = Params::default();
+    for s in SETTINGS {
+        let (origin, value) = if let Some(v) = from_json.get(s.name) {
+            ("ARGOCD_APP_PARAMETERS".to_string(), v.clone())
+        } else if let Some((origin, v)) = param_env(s, env, from_json.is_present)? {
+            (origin, v)
+        } else if let Some((k, raw)) = [format!("ARGOCD_ENV_{}", s.env), s.env.to_string()]
+            .into_iter()
+            .find_map(|k| env.get(&k).map(|v| (k, v)))
+        {
+            let v = s
+                .parse_env(raw)
+                .with_context(|| format!("{k}: {}", s.name))?;
+            (k, v)
+        } else {
+            continue;
+        };
+        s.validate(&value)
+            .with_context(|| format!("{origin}: {}", s.name))?;
+        s.store(&mut out, value);
+    }
+    Ok(out)
+}
+
+/// Parameters decoded from `ARGOCD_APP_PARAMETERS`.
+struct AppParameters {
+    /// The variable is set (and not `null`): `PARAM_*` are then only copies of it.
+    is_present: bool,
+    values: BTreeMap<String, SettingValue>,
+}
+
+impl AppParameters {
+    fn get(&self, name: &str) -> Option<&SettingValue> {
+        self.values.get(name)
+    }
+}
+
+fn app_parameters(env: &Env) -> Result<AppParameters> {
+    const VAR: &str = "ARGOCD_APP_PARAMETERS";
+    let mut out = AppParameters {
+        is_present: false,
+        values: BTreeMap::new(),
+    };
+    let Some(raw) = env.get(VAR) else {
+        return Ok(out);
+    };
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "null" {
+        return Ok(out);
+    }
+    out.is_present = true;
+    let doc: Value = serde_json::from_str(raw)
+        .map_err(|e| anyhow!("invalid JSON: {e}"))
+        .context(VAR)?;
+    let Value::Array(items) = doc else {
+        bail!(
+            "{VAR}: expected a JSON array of parameters, found {}",
+            type_name(&doc)
+        );
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(obj) = item else {
+            bail!(
+                "{VAR}: [{i}]: expected an object with `name`, found {}",
+                type_name(item)
+            );
+        };
+        let Some(name) = obj.get("name").and_then(Value::as_str) else {
+            bail!("{VAR}: [{i}]: missing `name`");
+        };
+        let Some(setting) = settings::find(name) else {
+            bail!(
+                "{VAR}: {name}: unknown parameter{}; known: {}",
+                crate::diag::suggestion(name, SETTINGS.iter().map(|s| s.name)),
+                SETTINGS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        if let Some(v) = json_value(setting, obj).with_context(|| format!("{VAR}: {name}"))? {
+            out.values.insert(name.to_string(), v);
+        }
+    }
+    Ok(out)
+}
+
+/// One parameter's value from its JSON entry; `None` when the entry carries no value.
+fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Option<SettingValue>> {
+    let want = s.collection.as_str();
+    for other in ["string", "array", "map"] {
+        // Argo CD sends `string` alongside nothing else for string parameters; a string for an
+        // array/map parameter is accepted in the env-var form (`a,b` / `k=v,...`).
+        if other != want && obj.contains_key(other) && !(other == "string" && want != "string") {
+            bail!("collectionType is {want}: set `{want}`, not `{other}`");
+        }
+    }
+    let strings = |v: &Value, what: &str| -> Result<String> {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("{what}: expected a string, found {}", type_name(v)))
+    };
+    if let Some(v) = obj.get(want) {
+        return Ok(Some(match s.collection {
+            Collection::String => SettingValue::String(strings(v, "string")?),
+            Collection::Array => {
+                let Value::Array(a) = v else {
+                    bail!("array: expected a JSON array, found {}", type_name(v));
+                };
+                SettingValue::Array(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| strings(x, &format!("array[{i}]")))
+                        .collect::<Result<_>>()?,
+                )
+            }
+            Collection::Map => {
+                let Value::Object(m) = v else {
+                    bail!("map: expected a JSON object, found {}", type_name(v));
+                };
+                SettingValue::Map(
+                    m.iter()
+                        .map(|(k, x)| Ok((k.clone(), strings(x, &format!("map.{k}"))?)))
+                        .collect::<Result<_>>()?,
+                )
+            }
+        }));
+    }
+    match obj.get("string") {
+        Some(v) => Ok(Some(s.parse_env(&strings(v, "string")?)?)),
+        None => Ok(None),
+    }
+}
+
+/// `PARAM_<ESC(name)>` copies, used only when `ARGOCD_APP_PARAMETERS` is absent (runs by hand).
+fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(String, SettingValue)>> {
+    if json_present {
+        return Ok(None);
+    }
+    let base = format!("PARAM_{}", escape(s.name));
+    Ok(match s.collection {
+        Collection::String => env
+            .get(&base)
+            .map(|v| (base.clone(), SettingValue::String(v.clone()))),
+        Collection::Array => {
+            let mut items = Vec::new();
+            while let Some(v) = env.get(&format!("{base}_{}", items.len())) {
+                items.push(v.clone());
+            }
+            (!items.is_empty()).then(|| (format!("{base}_*"), SettingValue::Array(items)))
+        }
+        Collection::Map => {
+            // Argo CD escapes map keys too (`member-1` -> `MEMBER_1`); cluster names are lowercase
+            // DNS names, so lowercasing restores all but `-`/`.`, which ARGOCD_APP_PARAMETERS keeps.
+            let prefix = format!("{base}_");
+            let map: BTreeMap<String, String> = env
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_lowercase(), v.clone())))
+                .collect();
+            (!map.is_empty()).then(|| (format!("{base}_*"), SettingValue::Map(map)))
+        }
+    })
+}
+
+/// Argo CD's parameter-name escaping: uppercase, then every char outside `[A-Z0-9_]` -> `_`.
+pub fn escape(name: &str) -> String {
+    name.to_uppercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn precedence_parameter_then_argocd_env_then_plain_env() {
+        let p = params(&env(&[
+            ("KARMADA_CLUSTERS", "x"),
+            ("ARGOCD_ENV_KARMADA_CLUSTERS", "y,z"),
+            ("KARMADA_REPLICAS_MODE", "Divided"),
+            (
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"weights","map":{"member-1":"2"}},{"name":"exclude-clusters","array":[]}]"#,
+            ),
+            ("PARAM_WEIGHTS_MEMBER_1", "9"),
+        ]))
+        .unwrap();
+        assert_eq!(p.clusters, Some(vec!["y".into(), "z".into()]));
+        assert_eq!(p.replicas_mode.as_deref(), Some("Divided"));
+        assert_eq!(
+            p.weights,
+            Some(BTreeMap::from([("member-1".into(), "2".into())]))
+        );
+        assert_eq!(p.exclude_clusters, Some(vec![]));
+    }
+
+    #[test]
+    fn null_parameters_and_param_env_fallback() {
+        let p = params(&env(&[
+            ("ARGOCD_APP_PARAMETERS", "null"),
+            ("PARAM_CLUSTERS_0", "a"),
+            ("PARAM_CLUSTERS_1", "b"),
+            ("PARAM_REPLICAS_MODE", "Duplicated"),
+            ("PARAM_WEIGHTS_A", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(p.clusters, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(p.replicas_mode.as_deref(), Some("Duplicated"));
+        assert_eq!(p.weights, Some(BTreeMap::from([("a".into(), "3".into())])));
+    }
+
+    #[test]
+    fn errors_name_the_parameter() {
+        let err = |pairs: &[(&str, &str)]| format!("{:#}", params(&env(pairs)).unwrap_err());
+        assert_eq!(
+            err(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"clusters","map":{}}]"#)]),
+            "ARGOCD_APP_PARAMETERS: clusters: collectionType is array: set `array`, not `map`"
+        );
+        assert!(
+            err(&[("ARGOCD_APP_PARAMETERS", "[{")])
+                .starts_with("ARGOCD_APP_PARAMETERS: invalid JSON")
+        );
+        assert_eq!(
+            err(&[(
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"cluster","array":[]}]"#
+            )]),
+            "ARGOCD_APP_PARAMETERS: cluster: unknown parameter (did you mean \"clusters\"?); known: clusters, exclude-clusters, replicas-mode, weights"
+        );
+        assert_eq!(
+            err(&[("ARGOCD_ENV_KARMADA_WEIGHTS", "a=x")]),
+            "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a positive integer"
+        );
+    }
+
+    #[test]
+    fn escapes_like_argo() {
+        assert_eq!(escape("exclude-clusters"), "EXCLUDE_CLUSTERS");
+        assert_eq!(escape("a.b/c"), "A_B_C");
+    }
+}

@@ -1,0 +1,366 @@
+//! Karmada policies against Karmada's own CRD schemas, and in the form Karmada stores them.
+//!
+//! Schemas come from `../shared/reference/karmada/crds` (never copied into this repository).
+//! Undeclared fields count as errors: the API server would prune them and Argo CD would then show
+//! the policy OutOfSync forever.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Result;
+use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
+use argocd_karmada_plugin::render::{AppContext, Params};
+use serde_json::Value;
+
+/// Every Karmada CRD schema, by `apiVersion kind`.
+fn schemas(test: &str) -> Option<BTreeMap<String, CrdSchema>> {
+    let dir = common::reference_dir(test)?.join("karmada/crds/bases");
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                let crd =
+                    argocd_karmada_plugin::yaml::parse_one(&common::read(&path), "crd").unwrap();
+                let s = CrdSchema::from_crd(&crd)
+                    .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+                out.insert(format!("{} {}", s.api_version(), s.kind), s);
+            }
+        }
+    }
+    assert!(out.contains_key("policy.karmada.io/v1alpha1 PropagationPolicy"));
+    Some(out)
+}
+
+fn is_karmada(obj: &Value) -> bool {
+    let av = obj["apiVersion"].as_str().unwrap_or("");
+    av.split('/')
+        .next()
+        .is_some_and(|g| g.ends_with("karmada.io"))
+}
+
+/// Validates every Karmada object of a rendered stream; returns how many policies it checked.
+fn check_stream(what: &str, docs: &[Value], schemas: &BTreeMap<String, CrdSchema>) -> usize {
+    let mut policies = 0;
+    for obj in docs.iter().filter(|o| is_karmada(o)) {
+        let key = format!(
+            "{} {}",
+            obj["apiVersion"].as_str().unwrap(),
+            obj["kind"].as_str().unwrap()
+        );
+        let schema = schemas
+            .get(&key)
+            .unwrap_or_else(|| panic!("{what}: no CRD schema for {key}"));
+        let errors = schema.errors(obj);
+        assert!(
+            errors.is_empty(),
+            "{what}: {key} {}: {errors:#?}\n{obj:#}",
+            obj["metadata"]["name"]
+        );
+        if obj["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "argocd-karmada-plugin" {
+            let mut d = obj.clone();
+            defaults::apply(&mut d);
+            assert_eq!(&d, obj, "{what}: Karmada's defaulting would change {key}");
+            policies += 1;
+        }
+    }
+    policies
+}
+
+#[test]
+fn every_golden_snapshot_holds_valid_defaulted_policies() {
+    let Some(schemas) = schemas("golden snapshots vs Karmada CRDs") else {
+        return;
+    };
+    let dir = common::repo_root().join("tests/snapshots");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("render__") || !name.ends_with(".snap") || name.contains(".helm-argv")
+        {
+            continue;
+        }
+        let text = common::read(&path);
+        // insta's header is a YAML document of its own; the rendered stream follows it.
+        let body = text.splitn(3, "---\n").nth(2).unwrap_or("");
+        let docs = argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap();
+        checked += check_stream(&name, &docs, &schemas);
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} policies found in golden snapshots"
+    );
+}
+
+/// An app in a temporary directory, built through the library with every placement feature.
+struct Lib {
+    dir: tempfile::TempDir,
+}
+
+impl Lib {
+    fn build(&self, placement: &str, objects: &str) -> Result<Vec<Value>> {
+        let text =
+            format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
+        std::fs::write(self.dir.path().join("karmada.yaml"), text)?;
+        std::fs::create_dir_all(self.dir.path().join("overlays/m2"))?;
+        let ctx = AppContext {
+            app_name: "My_App".into(),
+            namespace: "dest".into(),
+            app_dir: self.dir.path().to_path_buf(),
+            display_dir: String::new(),
+            params: Params::default(),
+            kube_version: None,
+            api_versions: Vec::new(),
+        };
+        let p = Placement::load(&ctx)?;
+        let mut objs = argocd_karmada_plugin::yaml::parse_stream(objects, "app")?;
+        // The "overlay" is the base with one more replica and another config value.
+        let base = objs.clone();
+        let overlay = move |_: &Path| -> Result<Vec<Value>> {
+            let mut o = base.clone();
+            for obj in &mut o {
+                if obj["kind"] == "ConfigMap" {
+                    obj["data"]["mode"] = "overlay".into();
+                }
+            }
+            Ok(o)
+        };
+        let policies = policy::build(&ctx, &p, &mut objs, &overlay)?;
+        objs.extend(policies);
+        Ok(objs)
+    }
+}
+
+const OBJECTS: &str = "
+apiVersion: v1
+kind: Namespace
+metadata: {name: dest}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec: {group: example.com, scope: Cluster, names: {kind: Gadget, plural: gadgets}, versions: []}
+---
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: g1}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {mode: base}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  template:
+    spec:
+      initContainers: [{name: init, image: busybox:1}]
+      containers:
+        - {name: web, image: example.com/web:1, env: [{name: A, value: '1'}]}
+        - {name: side, image: side:1}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: jobs}
+spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: run, image: run:1}]}}}}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec: {replicas: 1, template: {spec: {containers: [{name: db, image: db:1}]}}}
+---
+apiVersion: autoscaling.karmada.io/v1alpha1
+kind: FederatedHPA
+metadata: {name: db}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}, minReplicas: 1, maxReplicas: 4}
+---
+apiVersion: multicluster.x-k8s.io/v1alpha1
+kind: ServiceImport
+metadata: {name: svc}
+spec: {type: ClusterSetIP, ports: []}
+";
+
+const OVERRIDES: &str = "
+overrides:
+  - clusters: [m1]
+    image: {registry: mirror.example.com, repository: team/web, tag: v2}
+    labels: {tier: gold}
+    annotations: {note: one}
+  - clusters: [m2]
+    target: {kind: Deployment}
+    replicas: 5
+    env: {A: '2', B: '3'}
+    command: {web: {add: [--x], remove: [--y]}}
+    args: {side: [--verbose]}
+    patches:
+      - target: {kind: Deployment, name: web}
+        ops: [{op: add, path: /spec/template/spec/priorityClassName, value: high}, {op: remove, path: /spec/template/spec/initContainers}]
+  - clusters: [m2]
+    kustomize: overlays/m2
+  - clusters: [m1, m2]
+    target: {kind: Gadget}
+    patches: [{target: {kind: Gadget}, ops: [{op: add, path: /spec, value: {size: 2}}]}]
+";
+
+#[test]
+fn policies_validate_for_every_placement_feature() {
+    let Some(schemas) = schemas("placement features vs Karmada CRDs") else {
+        return;
+    };
+    let placements = [
+        "clusters: {names: [m1, m2]}\n".to_string(),
+        format!("clusters: {{names: [m1, m2]}}\nreplicas: {{weights: {{m1: 2, m2: 1}}}}\n{OVERRIDES}"),
+        "clusters: {names: [m1, m2, m3], exclude: [m3]}\nreplicas: {mode: Divided}\npropagateDeps: false\n".to_string(),
+        "clusters: {selector: {matchLabels: {env: prod}, matchExpressions: [{key: tier, operator: Exists}]}, provider: [aws], region: {notIn: [us-east-1]}, zone: [a]}\nreplicas: {dynamic: AvailableReplicas}\n".to_string(),
+        "clusters: {selector: {}}\nreplicas: {mode: Aggregated}\nspread: [{by: cluster, min: 2, max: 3}, {by: region, min: 1, max: 2}]\n".to_string(),
+        "clusters: {names: [m1, m2]}\nspread: [{byLabel: topology.example.com/rack, min: 1}]\n".to_string(),
+        format!(
+            "clusters:\n  exclude: [m9]\n  groups:\n    - {{name: primary, names: [m1, m2]}}\n    - {{name: backup.eu_1, selector: {{matchLabels: {{role: backup}}}}, zone: {{in: [z1]}}}}\n{OVERRIDES}"
+        ),
+        "clusters: {names: [m1, m2]}\nfailover:\n  application: {tolerationSeconds: 10, purgeMode: Gracefully, gracePeriodSeconds: 30, statePreservation: [{aliasLabelName: example.com/phase, jsonPath: '{.phase}'}]}\n  cluster: {purgeMode: Directly, statePreservation: [{aliasLabelName: keep, jsonPath: '{.x}'}]}\n".to_string(),
+        "clusters: {names: [m1, m2]}\nfailover: {application: {purgeMode: Never}, cluster: {}}\n".to_string(),
+        "clusters: {names: [m1, m2]}\nfailover: {application: {purgeMode: Directly}}\n".to_string(),
+        "clusters: {names: [m1, m2]}\nconflictResolution: Overwrite\npriority: -3\npreemption: Always\nsuspension: true\npreserveResourcesOnDeletion: true\nactivationPreference: Lazy\nschedulePriority: {priorityClassName: high}\n".to_string(),
+        "clusters: {names: [m1, m2]}\nsuspension: {clusters: [m2]}\npreserveResourcesOnDeletion: false\ntolerations: [{key: a, operator: Exists, effect: NoExecute, tolerationSeconds: 60}, {key: b, operator: Equal, value: c}]\n".to_string(),
+    ];
+    let lib = Lib {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for (i, p) in placements.iter().enumerate() {
+        let docs = lib
+            .build(p, OBJECTS)
+            .unwrap_or_else(|e| panic!("placement #{i}: {e:#}\n{p}"));
+        total += check_stream(&format!("placement #{i}"), &docs, &schemas);
+        for d in docs.iter().filter(|d| is_karmada(d)) {
+            kinds.insert(d["kind"].as_str().unwrap().to_string());
+        }
+    }
+    for k in [
+        "PropagationPolicy",
+        "ClusterPropagationPolicy",
+        "OverridePolicy",
+        "ClusterOverridePolicy",
+    ] {
+        assert!(kinds.contains(k), "no {k} emitted");
+    }
+    assert!(total > 40, "{total}");
+}
+
+fn run_generate(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(common::bin());
+    cmd.arg("generate").current_dir(dir).env_clear();
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn examples_render_valid_policies_through_the_binary() {
+    let Some(schemas) = schemas("examples vs Karmada CRDs") else {
+        return;
+    };
+    let examples: Vec<PathBuf> = ["guestbook", "kustomize-overlays"]
+        .iter()
+        .map(|e| common::repo_root().join("examples").join(e))
+        .collect();
+    for dir in examples {
+        let out = run_generate(
+            &dir,
+            &[
+                ("ARGOCD_APP_NAME", "demo"),
+                ("ARGOCD_APP_NAMESPACE", "demo"),
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {stderr}", dir.display());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let docs = argocd_karmada_plugin::yaml::parse_stream(&stdout, "stdout").unwrap();
+        let n = check_stream(&dir.display().to_string(), &docs, &schemas);
+        assert!(n >= 2, "{}: {n} policies", dir.display());
+    }
+}
+
+#[test]
+fn placement_errors_through_the_binary_name_file_field_and_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::write(
+        app.join("karmada.yaml"),
+        "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\nclusters: {names: [member1, member2]}\noverrides: [{clusters: [membr1], replicas: 2}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    let out = run_generate(&app, &[]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().next().unwrap(),
+        "error: karmada.yaml: overrides[0].clusters[0]: unknown cluster \"membr1\" (did you mean \"member1\"?)"
+    );
+}
+
+#[test]
+fn schema_check_rejects_fields_karmada_would_prune_or_refuse() {
+    let Some(schemas) = schemas("schema check self-test") else {
+        return;
+    };
+    let pp = &schemas["policy.karmada.io/v1alpha1 PropagationPolicy"];
+    let good = serde_json::json!({
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+        "metadata": {"name": "x", "namespace": "y"},
+        "spec": {"resourceSelectors": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "c"}]}
+    });
+    assert!(pp.errors(&good).is_empty(), "{:?}", pp.errors(&good));
+    let mut pruned = good.clone();
+    pruned["spec"]["placement"] = serde_json::json!({"clusterAffinity": {"clusterName": ["a"]}});
+    assert_eq!(pp.errors(&pruned).len(), 1, "{:?}", pp.errors(&pruned));
+    let mut bad_enum = good.clone();
+    bad_enum["spec"]["preemption"] = "Sometimes".into();
+    assert_eq!(pp.errors(&bad_enum).len(), 1);
+    let mut empty = good;
+    empty["spec"]["resourceSelectors"] = serde_json::json!([]);
+    assert_eq!(pp.errors(&empty).len(), 1);
+}
+
+#[test]
+fn readme_reference_example_is_a_valid_placement() {
+    let readme = common::read(&common::repo_root().join("README.md"));
+    let section = readme
+        .split("## karmada.yaml reference")
+        .nth(1)
+        .expect("README has a karmada.yaml reference section");
+    let example = section
+        .split("### Example")
+        .nth(1)
+        .and_then(|s| s.split("```yaml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the reference section has a yaml example");
+    let doc = argocd_karmada_plugin::yaml::parse_one(example, "README example").unwrap();
+    let p = Placement::parse(&doc, "README example").unwrap();
+    p.validate().unwrap();
+    assert_eq!(p.overrides.len(), 3);
+}

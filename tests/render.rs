@@ -1,0 +1,476 @@
+//! `generate` / `parameters` through the binary: golden renders (`tests/render/<case>/`) and the
+//! bad-input corpus (`tests/bad-input/<case>/`). See `tests/bad-input/README.md` for the case format.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Files in a case directory that configure the run and are not part of the app.
+const CASE_FILES: [&str; 5] = [
+    "env",
+    "args",
+    "source",
+    "helm-output.yaml",
+    "expected-error.txt",
+];
+
+/// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
+struct Case {
+    name: String,
+    _tmp: tempfile::TempDir,
+    repo: PathBuf,
+    app: PathBuf,
+    tools: PathBuf,
+    env: BTreeMap<String, String>,
+    args: Vec<String>,
+    helm_log: PathBuf,
+}
+
+impl Case {
+    fn new(case_dir: &Path) -> Case {
+        let name = case_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        let app = repo.join(&name);
+        // `source` names a directory of this repository to use as the app (e.g. an example).
+        let source = case_dir.join("source");
+        let from = if source.exists() {
+            common::repo_root().join(common::read(&source).trim())
+        } else {
+            case_dir.to_path_buf()
+        };
+        copy_tree(&from, &app);
+        for f in CASE_FILES {
+            if !source.exists() {
+                let _ = std::fs::remove_file(app.join(f));
+            }
+        }
+        let mut env = BTreeMap::new();
+        let env_file = case_dir.join("env");
+        if env_file.exists() {
+            for line in common::read(&env_file).lines() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (k, v) = line
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("{name}/env: expected KEY=VALUE, found {line:?}"));
+                env.insert(k.to_string(), v.to_string());
+            }
+        }
+        let args_file = case_dir.join("args");
+        let args = if args_file.exists() {
+            common::read(&args_file)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        } else {
+            vec!["generate".to_string()]
+        };
+        // Only the tools a case asks for are on PATH (default: kubectl for kustomize).
+        let tools = tmp.path().join("bin");
+        std::fs::create_dir_all(&tools).unwrap();
+        let wanted = env
+            .remove("TEST_TOOLS")
+            .unwrap_or_else(|| "kubectl".to_string());
+        let helm_log = tmp.path().join("helm-argv.log");
+        for tool in wanted.split_whitespace() {
+            match tool {
+                "kubectl" | "kustomize" => {
+                    if let Some(path) = which(tool) {
+                        std::os::unix::fs::symlink(path, tools.join(tool)).unwrap();
+                    } else {
+                        panic!("{name}: needs `{tool}` on PATH");
+                    }
+                }
+                "helm" => {
+                    let output = case_dir.join("helm-output.yaml");
+                    let output = if output.exists() {
+                        output
+                    } else {
+                        tmp.path().join("empty.yaml")
+                    };
+                    if !output.exists() {
+                        std::fs::write(&output, "").unwrap();
+                    }
+                    write_fake_helm(&tools, &helm_log, &output);
+                }
+                other => panic!("{name}/env: unknown TEST_TOOLS entry {other:?}"),
+            }
+        }
+        extra_setup(&name, &app);
+        Case {
+            name,
+            _tmp: tmp,
+            repo,
+            app,
+            tools,
+            env,
+            args,
+            helm_log,
+        }
+    }
+
+    fn run(&self) -> std::process::Output {
+        let tmp_home = self.repo.parent().unwrap().join("home");
+        std::fs::create_dir_all(&tmp_home).unwrap();
+        Command::new(common::bin())
+            .args(&self.args)
+            .current_dir(&self.app)
+            .env_clear()
+            .env("PATH", &self.tools)
+            .env("HOME", &tmp_home)
+            .env("TMPDIR", self.repo.parent().unwrap())
+            .envs(&self.env)
+            .output()
+            .unwrap()
+    }
+
+    /// The fake helm's argv, with the temp paths made stable.
+    fn helm_argv(&self) -> Option<String> {
+        let log = std::fs::read_to_string(&self.helm_log).ok()?;
+        let tmp = self.repo.parent().unwrap().to_string_lossy().into_owned();
+        let mut out = String::new();
+        for line in log.lines() {
+            let line = line.replace(&self.repo.to_string_lossy().into_owned(), "<repo>");
+            let line = if line.contains(&tmp) && line.contains("/values-") {
+                "arg: <inline values temp file>".to_string()
+            } else {
+                line
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Some(out)
+    }
+}
+
+/// Test-only stand-in for helm: records its argv (and the content of every `--values` file) and
+/// prints a fixed manifest file.
+fn write_fake_helm(tools: &Path, log: &Path, output: &Path) {
+    let script = format!(
+        "#!/bin/sh\n\
+         : > '{log}'\n\
+         prev=\n\
+         for a in \"$@\"; do\n\
+         \x20 printf 'arg: %s\\n' \"$a\" >> '{log}'\n\
+         \x20 if [ \"$prev\" = --values ]; then printf 'values: %s\\n' \"$(cat \"$a\")\" >> '{log}'; fi\n\
+         \x20 prev=\"$a\"\n\
+         done\n\
+         if [ -n \"$FAKE_HELM_FAIL\" ]; then echo \"$FAKE_HELM_FAIL\" >&2; exit 1; fi\n\
+         cat '{output}'\n",
+        log = log.display(),
+        output = output.display(),
+    );
+    let path = tools.join("helm");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The script itself needs sh and cat.
+    for t in ["sh", "cat"] {
+        if let Some(p) = which(t) {
+            let _ = std::os::unix::fs::symlink(p, tools.join(t));
+        }
+    }
+}
+
+/// Inputs too large to commit are generated here.
+fn extra_setup(case: &str, app: &Path) {
+    if case == "file-over-size-limit" {
+        let mut text = String::from(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: |\n",
+        );
+        while text.len() <= 9 * 1024 * 1024 {
+            text.push_str("    0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+        }
+        std::fs::write(app.join("big.yaml"), text).unwrap();
+    }
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let ft = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else if ft.is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn case_dirs(dir: &str) -> Vec<PathBuf> {
+    let root = common::repo_root().join("tests").join(dir);
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn golden_renders() {
+    let mut failures = Vec::new();
+    for dir in case_dirs("render") {
+        let case = Case::new(&dir);
+        let out = case.run();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            failures.push(format!(
+                "{}: exit {:?}: {stderr}",
+                case.name,
+                out.status.code()
+            ));
+            continue;
+        }
+        let stdout = String::from_utf8(out.stdout).expect("UTF-8 stdout");
+        let again = case.run();
+        assert_eq!(
+            stdout.as_bytes(),
+            again.stdout.as_slice(),
+            "{}: same input must give the same bytes",
+            case.name
+        );
+        insta::assert_snapshot!(case.name.clone(), stdout);
+        if let Some(argv) = case.helm_argv() {
+            insta::assert_snapshot!(format!("{}.helm-argv", case.name), argv);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn bad_input_corpus() {
+    let cases = case_dirs("bad-input");
+    assert!(cases.len() >= 25, "only {} bad-input cases", cases.len());
+    let mut failures = Vec::new();
+    for dir in cases {
+        let case = Case::new(&dir);
+        let expected = common::read(&dir.join("expected-error.txt"));
+        let expected = expected.trim_end_matches('\n');
+        let out = case.run();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().next().unwrap_or("");
+        let matches = match expected.strip_suffix("...") {
+            Some(prefix) => first.starts_with(prefix),
+            None => first == expected,
+        };
+        let mut problems = Vec::new();
+        if out.status.success() {
+            problems.push("exit status 0".to_string());
+        }
+        if !out.stdout.is_empty() {
+            problems.push(format!("{} bytes on stdout", out.stdout.len()));
+        }
+        if !matches {
+            problems.push(format!(
+                "first stderr line\n    {first}\n  expected\n    {expected}"
+            ));
+        }
+        if stderr.contains("panicked") {
+            problems.push(format!("panic: {stderr}"));
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}", case.name, problems.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The real helm, when installed, renders the bundled chart (the goldens use a recording stand-in).
+#[test]
+fn real_helm_renders_the_example_chart() {
+    let Some(helm) = which("helm") else {
+        eprintln!(
+            "!!!!!!!! SKIPPED CHECK: real_helm_renders_the_example_chart (helm not installed) !!!!!!!!"
+        );
+        return;
+    };
+    let out = Command::new(common::bin())
+        .args(["generate", "examples/helm"])
+        .current_dir(common::repo_root())
+        .env("HELM_BIN", helm)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("name: helm-echo"), "{stdout}");
+    assert!(stdout.contains("echo-server:1.0.1"), "{stdout}");
+}
+
+/// The README quick-start command works from a fresh clone (no external tools for guestbook).
+#[test]
+fn quick_start_renders_guestbook_without_tools() {
+    let out = Command::new(common::bin())
+        .args(["generate", "examples/guestbook"])
+        .current_dir(common::repo_root())
+        .env_clear()
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs =
+        argocd_karmada_plugin::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout), "out")
+            .unwrap();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert!(
+        kinds.starts_with(&["ConfigMap", "Deployment", "Service"]),
+        "{kinds:?}"
+    );
+}
+
+/// Committed generated files (plugin.yaml, README settings) match the settings table.
+#[test]
+fn generated_files_are_fresh() {
+    let out = Command::new(common::bin())
+        .args(["gen", "--check", "--root"])
+        .arg(common::repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plugin = common::read(&common::repo_root().join("plugin/plugin.yaml"));
+    let plugin = argocd_karmada_plugin::yaml::parse_one(&plugin, "plugin.yaml").unwrap();
+    // What Argo CD's cmp-server checks and uses.
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(plugin["metadata"]["name"], "argocd-karmada-plugin");
+    assert_eq!(
+        plugin["spec"]["version"],
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        plugin["spec"]["generate"]["command"],
+        serde_json::json!(["argocd-karmada-plugin", "generate"])
+    );
+    assert_eq!(
+        plugin["spec"]["parameters"]["dynamic"]["command"],
+        serde_json::json!(["argocd-karmada-plugin", "parameters"])
+    );
+    // Discovery by our file name only: never capture an ordinary app.
+    assert_eq!(
+        plugin["spec"]["discover"],
+        serde_json::json!({"fileName": "karmada.yaml"})
+    );
+}
+
+/// Mutated copies of an example (bytes dropped, lines repeated, junk spliced in) never panic
+/// the binary, and a failed run never leaves anything on stdout.
+#[test]
+fn mutated_inputs_never_panic() {
+    let example = common::repo_root().join("examples/guestbook");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&example)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    let junk: [&[u8]; 8] = [
+        b": [", b"\n- ", b"&a ", b"*a", b"{", b"\n---\n", b"\"", b"\t",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
+    let app = tmp.path().join("app");
+    let mut failures = Vec::new();
+    let mut rejected = 0;
+    for round in 0..150 {
+        let _ = std::fs::remove_dir_all(&app);
+        std::fs::create_dir_all(&app).unwrap();
+        let target = next(files.len());
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            let mut bytes = bytes.clone();
+            if i == target && !bytes.is_empty() {
+                let at = next(bytes.len());
+                match next(3) {
+                    0 => {
+                        let end = (at + 1 + next(20)).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    1 => {
+                        let j = junk[next(junk.len())];
+                        bytes.splice(at..at, j.iter().copied());
+                    }
+                    _ => {
+                        let line_start = bytes[..at]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |p| p + 1);
+                        let line_end = bytes[at..]
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(bytes.len(), |p| at + p + 1);
+                        let line = bytes[line_start..line_end].to_vec();
+                        bytes.splice(line_end..line_end, line);
+                    }
+                }
+            }
+            std::fs::write(app.join(name), bytes).unwrap();
+        }
+        let out = Command::new(common::bin())
+            .arg("generate")
+            .current_dir(&app)
+            .env_clear()
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        rejected += usize::from(!out.status.success());
+        if stderr.contains("panicked") || out.status.code().is_none() {
+            failures.push(format!("round {round}: {stderr}"));
+        } else if !out.status.success()
+            && (!out.stdout.is_empty() || !stderr.starts_with("error: "))
+        {
+            failures.push(format!(
+                "round {round}: failed run wrote stdout or an unprefixed error: {stderr}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The mutations must actually break inputs, or this test proves nothing.
+    assert!(
+        rejected > 20,
+        "only {rejected} of 150 mutated inputs were rejected"
+    );
+}
