@@ -406,68 +406,6 @@ fn argo_resource_customizations() -> Option<Checkout> {
 // ---------------------------------------------------------------------------------------------
 // Second opinion: the gopher-lua oracle.
 
-/// `$ARGO_LUA_ORACLE`, or where `.ci/run` and the dev machines build it. Under CI=true a missing
-/// oracle fails; elsewhere the check is skipped loudly.
-fn oracle(test: &str) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ARGO_LUA_ORACLE") {
-        let p = PathBuf::from(p);
-        assert!(
-            p.is_file(),
-            "{test}: ARGO_LUA_ORACLE={} does not exist",
-            p.display()
-        );
-        return Some(p);
-    }
-    for c in [
-        common::repo_root().join("target/oracle/argo-lua-oracle"),
-        PathBuf::from("/work/oracle/argo-lua-oracle"),
-    ] {
-        if c.is_file() {
-            return Some(c);
-        }
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: the gopher-lua oracle is required when CI=true (set ARGO_LUA_ORACLE)");
-    }
-    eprintln!();
-    eprintln!("!!!!!!!! SKIPPED CHECK: {test} !!!!!!!!");
-    eprintln!("!!!!!!!! gopher-lua oracle not found; set ARGO_LUA_ORACLE !!!!!!!!");
-    eprintln!();
-    None
-}
-
-/// Runs requests through the oracle's batch mode; one JSON result per request.
-fn oracle_batch(oracle: &Path, requests: &[Value]) -> Vec<Value> {
-    let mut child = Command::new(oracle)
-        .arg("batch")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run oracle");
-    let mut input = String::new();
-    for r in requests {
-        input.push_str(&r.to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "oracle failed: {}", text(&out.stderr));
-    let results: Vec<Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(
-        results.len(),
-        requests.len(),
-        "oracle answered every request"
-    );
-    results
-}
-
 enum Compare {
     /// Same status and message, or the same error text.
     Exact,
@@ -530,7 +468,7 @@ fn strip(mut v: Value) -> Value {
 
 #[test]
 fn vm_probes_match_the_oracle() {
-    let Some(oracle) = oracle("VM conformance probes vs gopher-lua oracle") else {
+    let Some(oracle) = common::oracle("VM conformance probes vs gopher-lua oracle") else {
         return;
     };
     let probes = probes();
@@ -540,7 +478,7 @@ fn vm_probes_match_the_oracle() {
         .enumerate()
         .map(|(i, p)| json!({"id": i, "source": p.script, "object": p.object, "openLibs": p.open_libs}))
         .collect();
-    let answers = oracle_batch(&oracle, &requests);
+    let answers = common::oracle_batch(&oracle, &[], &requests);
     let mut diffs = Vec::new();
     for (p, theirs) in probes.iter().zip(answers) {
         let theirs = strip(theirs);
@@ -571,7 +509,7 @@ fn vm_probes_match_the_oracle() {
 #[test]
 fn library_suites_match_the_oracle() {
     let root = common::repo_root().join("health-lua");
-    let Some(oracle) = oracle("health-lua suites vs gopher-lua oracle") else {
+    let Some(oracle) = common::oracle("health-lua suites vs gopher-lua oracle") else {
         return;
     };
     if !root.is_dir() {
@@ -598,7 +536,7 @@ fn library_suites_match_the_oracle() {
         mine.push(ours(&script, &obj, false));
         requests.push(json!({"id": requests.len(), "source": script, "objectPath": input}));
     }
-    let answers = oracle_batch(&oracle, &requests);
+    let answers = common::oracle_batch(&oracle, &[], &requests);
     let mut diffs = Vec::new();
     for ((name, m), t) in names.iter().zip(&mine).zip(answers) {
         let t = strip(t);
@@ -625,7 +563,7 @@ fn patch_overrides() -> ResourceOverrides {
 /// The oracle's deviation lint finds nothing in any script we ship.
 #[test]
 fn shipped_scripts_pass_the_oracle_lint() {
-    let Some(oracle) = oracle("argocd-cm-patch.yaml scripts vs oracle lint") else {
+    let Some(oracle) = common::oracle("argocd-cm-patch.yaml scripts vs oracle lint") else {
         return;
     };
     let patch = patch_overrides();

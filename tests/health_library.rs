@@ -637,75 +637,10 @@ fn extreme_inputs_do_not_break_a_script() {
 // Differential fuzzing: the same fuzzed inputs in real gopher-lua (the oracle) give the same
 // status and message as in our VM, so what the fuzz test proves for our VM holds for Argo CD.
 
-fn oracle(test: &str) -> Option<std::path::PathBuf> {
-    if let Some(p) = std::env::var_os("ARGO_LUA_ORACLE") {
-        let p = std::path::PathBuf::from(p);
-        assert!(
-            p.is_file(),
-            "{test}: ARGO_LUA_ORACLE={} does not exist",
-            p.display()
-        );
-        return Some(p);
-    }
-    for c in [
-        common::repo_root().join("target/oracle/argo-lua-oracle"),
-        std::path::PathBuf::from("/work/oracle/argo-lua-oracle"),
-    ] {
-        if c.is_file() {
-            return Some(c);
-        }
-    }
-    assert!(
-        std::env::var("CI").map_or(true, |v| v != "true"),
-        "{test}: the gopher-lua oracle is required when CI=true (set ARGO_LUA_ORACLE)"
-    );
-    eprintln!(
-        "!!!!!!!! SKIPPED CHECK: {test}: gopher-lua oracle not found; set ARGO_LUA_ORACLE !!!!!!!!"
-    );
-    None
-}
-
-/// One oracle batch run (the oracle reads requests on stdin, which `exec::Command` does not
-/// offer); one JSON result per request.
-fn oracle_batch(oracle: &Path, requests: &[Value]) -> Vec<Value> {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(oracle)
-        // A random `pairs` order on every evaluation, as in Argo CD: results must not depend on it.
-        .args(["--no-lint", "--key-order", "random", "batch"])
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the oracle");
-    let mut input = String::new();
-    for r in requests {
-        input.push_str(&r.to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("piped");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("oracle output");
-    writer.join().expect("writer").expect("write requests");
-    assert!(
-        out.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let results: Vec<Value> = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
-    assert_eq!(results.len(), requests.len(), "one result per request");
-    results
-}
-
 #[test]
 fn fuzzed_inputs_match_the_oracle() {
     const EVALUATIONS: usize = 8_000;
-    let Some(oracle) = oracle("fuzzed health-lua inputs vs gopher-lua oracle") else {
+    let Some(oracle) = common::oracle("fuzzed health-lua inputs vs gopher-lua oracle") else {
         return;
     };
     let checks = library();
@@ -745,7 +680,7 @@ fn fuzzed_inputs_match_the_oracle() {
         ));
         requests.push(json!({"id": requests.len(), "script": paths[i], "object": obj}));
     }
-    let results = oracle_batch(&oracle, &requests);
+    let results = common::oracle_batch(&oracle, &["--no-lint", "--key-order", "random"], &requests);
     let mut differences = Vec::new();
     for ((request, result), mine) in requests.iter().zip(&results).zip(&ours) {
         let theirs = match result.get("error") {

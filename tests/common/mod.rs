@@ -45,3 +45,69 @@ pub fn bin() -> PathBuf {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The gopher-lua oracle: `$ARGO_LUA_ORACLE` (set by `.ci/run`), else `target/oracle/argo-lua-oracle`.
+/// Under `CI=true` a missing oracle fails; elsewhere the check is skipped loudly.
+pub fn oracle(test: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ARGO_LUA_ORACLE") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "{test}: ARGO_LUA_ORACLE={} does not exist",
+            p.display()
+        );
+        return Some(p);
+    }
+    let built = repo_root().join("target/oracle/argo-lua-oracle");
+    if built.is_file() {
+        return Some(built);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: the gopher-lua oracle is required when CI=true (set ARGO_LUA_ORACLE)");
+    }
+    eprintln!();
+    eprintln!("!!!!!!!! SKIPPED CHECK: {test} !!!!!!!!");
+    eprintln!("!!!!!!!! gopher-lua oracle not found; set ARGO_LUA_ORACLE !!!!!!!!");
+    eprintln!();
+    None
+}
+
+/// Runs requests through the oracle's batch mode (stdin JSON lines); one JSON result per request.
+pub fn oracle_batch(
+    oracle: &Path,
+    flags: &[&str],
+    requests: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(oracle)
+        .args(flags)
+        .arg("batch")
+        .env("TZ", "UTC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the oracle");
+    let mut input = String::new();
+    for r in requests {
+        input.push_str(&r.to_string());
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("piped");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("oracle output");
+    writer.join().expect("writer").expect("write requests");
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(results.len(), requests.len(), "one result per request");
+    results
+}

@@ -12,7 +12,7 @@ pub struct Decoder {
 }
 
 /// Go's name for the kind of a JSON value in `UnmarshalTypeError`.
-fn kind(v: &Value) -> &'static str {
+pub(crate) fn go_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",
@@ -59,12 +59,12 @@ impl Decoder {
             self.first_error = Some(if strct.is_empty() {
                 format!(
                     "json: cannot unmarshal {} into Go value of type {ty}",
-                    kind(v)
+                    go_kind(v)
                 )
             } else {
                 format!(
                     "json: cannot unmarshal {} into Go struct field {strct}.{path} of type {ty}",
-                    kind(v)
+                    go_kind(v)
                 )
             });
         }
@@ -79,7 +79,7 @@ impl Decoder {
                 if self.first_error.is_none() {
                     self.first_error = Some(format!(
                         "json: cannot unmarshal {} into Go value of type {ty}",
-                        kind(other)
+                        go_kind(other)
                     ));
                 }
                 None

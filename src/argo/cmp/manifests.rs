@@ -22,7 +22,7 @@ pub fn parse(stdout: &str) -> Result<Vec<Value>, ParseError> {
         let Value::Object(map) = &doc else {
             return Err(ParseError::Convert(format!(
                 "failed to unmarshal manifest: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                go_kind(&doc)
+                super::godecode::go_kind(&doc)
             )));
         };
         if map
@@ -94,17 +94,6 @@ fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
     }
     docs.retain(|d| !d.trim().is_empty());
     Ok(docs)
-}
-
-fn go_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Compact JSON with sorted keys and Go's HTML-safe escaping, as the error message shows it.
