@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use argocd_karmada_plugin::argo::lua::{HealthStatus, VmOptions, evaluate_health};
 use argocd_karmada_plugin::health::r#gen::{self as health_gen, Check};
+use argocd_karmada_plugin::health::suite;
 use serde_json::{Map, Value, json};
 
 const VALID: [&str; 6] = [
@@ -30,31 +31,35 @@ fn suite_cases() -> Vec<(String, String, Value, HealthStatus)> {
     let mut cases = Vec::new();
     for (group, kind) in health_gen::CHECKS {
         let dir = root.join(group).join(kind);
-        let suite_path = dir.join("health_test.yaml");
-        let suite = argocd_karmada_plugin::yaml::parse_one(
-            &common::read(&suite_path),
-            &suite_path.display().to_string(),
-        )
-        .unwrap();
-        for case in suite["tests"].as_array().expect("tests list") {
-            let input = case["inputPath"].as_str().expect("inputPath");
-            let path = dir.join(input);
-            let obj = argocd_karmada_plugin::yaml::parse_one(
-                &common::read(&path),
-                &path.display().to_string(),
-            )
-            .unwrap();
-            let expected = HealthStatus {
-                status: case["healthStatus"]["status"].as_str().unwrap().to_string(),
-                message: case["healthStatus"]["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            };
-            cases.push((format!("{group}/{kind}"), input.to_string(), obj, expected));
+        for case in suite::read_suite(&dir.join("health_test.yaml")).unwrap() {
+            let path = dir.join(&case.input_path);
+            let obj =
+                suite::parse_object(&common::read(&path), &path.display().to_string()).unwrap();
+            cases.push((
+                format!("{group}/{kind}"),
+                case.input_path,
+                obj,
+                case.expected,
+            ));
         }
     }
     cases
+}
+
+/// What users run: the suites against the shipped ConfigMap patch, through the binary.
+#[test]
+fn health_test_passes_against_the_shipped_patch() {
+    let root = common::repo_root();
+    let out = Command::new(common::bin())
+        .args(["health", "test", "--no-open-libs", "--argocd-cm"])
+        .arg(root.join(health_gen::CM_PATCH))
+        .arg(root.join(health_gen::LIBRARY_DIR))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let want = format!("{} passed, 0 failed", suite_cases().len());
+    assert_eq!(stdout.lines().last(), Some(want.as_str()), "{stdout}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! or run Argo CD-format test suites.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -56,7 +56,7 @@ pub enum Output {
 
 #[derive(clap::Args, Debug)]
 pub struct TestArgs {
-    /// Directories to search for `health.lua` and `health_test.yaml`.
+    /// Directories to search for `health_test.yaml` (and `health.lua`, unless `--argocd-cm`).
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Run scripts without open libs (Argo CD's default for argocd-cm scripts). Argo CD's own
@@ -66,6 +66,10 @@ pub struct TestArgs {
     /// List every case, not only failures.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Take the scripts from this argocd-cm (or patch) instead of `health.lua` files, resolved by
+    /// each object's group/Kind as at runtime, with each key's own `useOpenLibs`.
+    #[arg(long, value_name = "CONFIGMAP")]
+    pub argocd_cm: Option<PathBuf>,
 }
 
 pub fn run(args: HealthArgs) -> Result<ExitCode> {
@@ -84,7 +88,8 @@ fn run_tests(args: TestArgs) -> Result<ExitCode> {
         open_libs: !args.no_open_libs,
         ..VmOptions::default()
     };
-    let outcomes = suite::run(&suites, &opts);
+    let cm = args.argocd_cm.as_deref().map(read_argocd_cm).transpose()?;
+    let outcomes = suite::run(&suites, cm.as_ref(), &opts);
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     for o in &outcomes {
         let name = format!("{}: {}", o.case.suite.display(), o.case.input_path);
@@ -186,20 +191,21 @@ fn overrides(args: &EvalArgs) -> Result<ResourceOverrides> {
         );
         return Ok(o);
     }
-    let (origin, text) = match &args.argocd_cm {
-        Some(path) => {
-            let origin = path.display().to_string();
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
-            (origin, text)
-        }
-        None => (
-            "argocd-cm-patch.yaml (built in)".to_string(),
-            LIBRARY_PATCH.to_string(),
-        ),
-    };
-    let cm = crate::yaml::parse_one(&text, &origin)?;
-    ResourceOverrides::from_config_map(&cm).with_context(|| origin.clone())
+    match &args.argocd_cm {
+        Some(path) => read_argocd_cm(path),
+        None => parse_argocd_cm(LIBRARY_PATCH, "argocd-cm-patch.yaml (built in)"),
+    }
+}
+
+fn read_argocd_cm(path: &Path) -> Result<ResourceOverrides> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
+    parse_argocd_cm(&text, &origin)
+}
+
+fn parse_argocd_cm(text: &str, origin: &str) -> Result<ResourceOverrides> {
+    let cm = crate::yaml::parse_one(text, origin)?;
+    ResourceOverrides::from_config_map(&cm).with_context(|| origin.to_string())
 }
 
 /// `health.GetResourceHealth` with our overrides: pending deletion first, then the script.

@@ -1,7 +1,7 @@
 //! Generates the health library's self-contained scripts and the `argocd-cm` patch.
 //!
 //! Sources live in `health-lua/`, laid out like Argo CD's `resource_customizations/`: each check
-//! is `<group>/<Kind>/health.src.lua` plus `health_test.yaml` and `testdata/`; shared modules
+//! is `<group>/<Kind>/health.lua` plus `health_test.yaml` and `testdata/`; shared modules
 //! are `_lib/<path>.lua`. Argo CD's Lua VM cannot load our modules, so `gen` inlines them:
 //!
 //! - a module file returns one table and never uses `...`;
@@ -11,8 +11,8 @@
 //!   `local __lib_PATH = (function() <module> end)()`, and each `require` line becomes
 //!   `local NAME = __lib_PATH`. Modules that are not needed are left out.
 //!
-//! The result is written next to its source as `health.lua` (so any Argo-format runner can run
-//! the suites) and into `argocd-cm-patch.yaml`.
+//! The self-contained scripts exist only in `argocd-cm-patch.yaml`, which is what ships; the
+//! suites run against it (`health test --argocd-cm argocd-cm-patch.yaml health-lua`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -109,38 +109,17 @@ pub fn checks(root: &Path) -> Result<Vec<Check>> {
 
 /// The generated artifacts: every check's `health.lua` and the `argocd-cm` patch.
 pub fn artifacts() -> Vec<Artifact> {
-    macro_rules! script {
-        ($dir:literal) => {
-            Artifact {
-                path: concat!("health-lua/", $dir, "/health.lua"),
-                target: Target::WholeFile,
-                render: |root| render_script(root, $dir),
-            }
-        };
-    }
-    vec![
-        script!("apps.karmada.io/WorkloadRebalancer"),
-        script!("autoscaling.karmada.io/CronFederatedHPA"),
-        script!("autoscaling.karmada.io/FederatedHPA"),
-        script!("cluster.karmada.io/Cluster"),
-        script!("networking.karmada.io/MultiClusterIngress"),
-        script!("networking.karmada.io/MultiClusterService"),
-        script!("policy.karmada.io/FederatedResourceQuota"),
-        script!("work.karmada.io/ClusterResourceBinding"),
-        script!("work.karmada.io/ResourceBinding"),
-        script!("work.karmada.io/Work"),
-        Artifact {
-            path: CM_PATCH,
-            target: Target::WholeFile,
-            render: render_cm_patch,
-        },
-    ]
+    vec![Artifact {
+        path: CM_PATCH,
+        target: Target::WholeFile,
+        render: render_cm_patch,
+    }]
 }
 
 /// Renders the self-contained script of the check in `health-lua/<dir>`.
 pub fn render_script(root: &Path, dir: &str) -> Result<String> {
     let library = root.join(LIBRARY_DIR);
-    let entry_path = format!("{LIBRARY_DIR}/{dir}/health.src.lua");
+    let entry_path = format!("{LIBRARY_DIR}/{dir}/health.lua");
     let entry = std::fs::read_to_string(root.join(&entry_path))
         .with_context(|| format!("{entry_path}: cannot read"))?;
     let script = inline(&entry, &entry_path, &|module| {
@@ -427,7 +406,7 @@ mod tests {
             }
             for kind in std::fs::read_dir(group.path()).unwrap() {
                 let kind = kind.unwrap();
-                if kind.path().join("health.src.lua").is_file() {
+                if kind.path().join("health.lua").is_file() {
                     found.push((name.clone(), kind.file_name().into_string().unwrap()));
                 }
             }
@@ -438,16 +417,6 @@ mod tests {
             .map(|(g, k)| (g.to_string(), k.to_string()))
             .collect();
         assert_eq!(found, listed);
-        let scripts: Vec<&str> = artifacts()
-            .iter()
-            .map(|a| a.path)
-            .filter(|p| p.ends_with("/health.lua"))
-            .collect();
-        let expected: Vec<String> = CHECKS
-            .iter()
-            .map(|(g, k)| format!("health-lua/{g}/{k}/health.lua"))
-            .collect();
-        assert_eq!(scripts, expected);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Argo CD-format health test suites (`util/lua/health_test.go`): every `health_test.yaml` under
 //! the given directories, each case's object evaluated with the script Argo CD would pick for the
-//! object's group/Kind among the scripts found (exact `<group>/<Kind>/health.lua` first, then the
-//! wildcard directories, `_` standing for `*`).
+//! object's group/Kind: among the scripts found (exact `<group>/<Kind>/health.lua` first, then the
+//! wildcard directories, `_` standing for `*`), or among an argocd-cm's overrides, as at runtime.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::argo::lua::{HealthStatus, VmOptions, evaluate_health};
-use crate::argo::settings::{config_map_key, key_of, path_match};
+use crate::argo::settings::{ResourceOverrides, config_map_key, key_of, path_match};
 
 /// A library of scripts keyed by `group/Kind` (the script's two parent directory names).
 #[derive(Debug, Default)]
@@ -38,6 +38,27 @@ impl Library {
 
     pub fn is_empty(&self) -> bool {
         self.scripts.is_empty()
+    }
+}
+
+/// Where a case's script comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Scripts<'a> {
+    /// The `health.lua` files found beside the suites (Argo CD's built-in library layout).
+    Found(&'a Library),
+    /// An argocd-cm's health overrides, each with its own `useOpenLibs`.
+    ConfigMap(&'a ResourceOverrides),
+}
+
+impl Scripts<'_> {
+    /// `(key, source, open libs if the source decides it)`.
+    fn resolve(&self, group: &str, kind: &str) -> Option<(&str, &str, Option<bool>)> {
+        match self {
+            Scripts::Found(lib) => lib.resolve(group, kind).map(|(k, s)| (k, s, None)),
+            Scripts::ConfigMap(o) => o
+                .health_script(group, kind)
+                .map(|h| (h.key, h.source, Some(h.open_libs))),
+        }
     }
 }
 
@@ -207,7 +228,7 @@ pub fn parse_object(text: &str, origin: &str) -> Result<Value> {
 }
 
 /// Runs one case.
-pub fn run_case(library: &Library, case: &Case, opts: &VmOptions) -> Outcome {
+pub fn run_case(scripts: Scripts<'_>, case: &Case, opts: &VmOptions) -> Outcome {
     let dir = case.suite.parent().unwrap_or(Path::new("."));
     let input = dir.join(&case.input_path);
     let result = (|| -> Result<(Option<String>, Result<HealthStatus, String>)> {
@@ -215,10 +236,14 @@ pub fn run_case(library: &Library, case: &Case, opts: &VmOptions) -> Outcome {
             .with_context(|| format!("{}: cannot read", input.display()))?;
         let obj = parse_object(&text, &input.display().to_string())?;
         let (group, kind) = config_map_key(&obj);
-        let Some((key, script)) = library.resolve(&group, &kind) else {
+        let Some((key, script, open_libs)) = scripts.resolve(&group, &kind) else {
             bail!("no health script for '{}'", key_of(&group, &kind));
         };
-        let actual = evaluate_health(script, &obj, opts).map_err(|e| format!("{e:#}"));
+        let opts = VmOptions {
+            open_libs: open_libs.unwrap_or(opts.open_libs),
+            ..opts.clone()
+        };
+        let actual = evaluate_health(script, &obj, &opts).map_err(|e| format!("{e:#}"));
         Ok((Some(key.to_string()), actual))
     })();
     let (script, actual) = match result {
@@ -232,12 +257,16 @@ pub fn run_case(library: &Library, case: &Case, opts: &VmOptions) -> Outcome {
     }
 }
 
-/// Runs every case.
-pub fn run(suites: &Suites, opts: &VmOptions) -> Vec<Outcome> {
+/// Runs every case, with the scripts found beside the suites or, if given, an argocd-cm's.
+pub fn run(suites: &Suites, cm: Option<&ResourceOverrides>, opts: &VmOptions) -> Vec<Outcome> {
+    let scripts = match cm {
+        Some(o) => Scripts::ConfigMap(o),
+        None => Scripts::Found(&suites.library),
+    };
     suites
         .cases
         .iter()
-        .map(|c| run_case(&suites.library, c, opts))
+        .map(|c| run_case(scripts, c, opts))
         .collect()
 }
 

@@ -1,3 +1,0 @@
--- ResourceBinding: per member-cluster health of the bound resource.
-local binding = require("binding")
-return binding.health(obj)
