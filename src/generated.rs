@@ -48,6 +48,7 @@ pub fn artifacts() -> Vec<Artifact> {
     ];
     all.extend(crate::health::r#gen::artifacts());
     all.extend(crate::argo::cmp::install::artifacts());
+    all.extend(crate::karmada::interpreter::r#gen::artifacts());
     all
 }
 

@@ -217,12 +217,23 @@ fn rewrite(source: &str, origin: &str, strip: bool) -> Result<(String, Vec<Strin
 
 /// Inlines every module `entry` needs. `load` returns a module's source by path.
 pub fn inline(entry: &str, origin: &str, load: &dyn Fn(&str) -> Result<String>) -> Result<String> {
+    inline_from(entry, origin, &format!("{LIBRARY_DIR}/{MODULES_DIR}"), load)
+}
+
+/// [`inline`] for a library whose modules live in `modules_dir` (named in errors), e.g. the
+/// interpreter customizations' `interpreter-lua/_lib`.
+pub fn inline_from(
+    entry: &str,
+    origin: &str,
+    modules_dir: &str,
+    load: &dyn Fn(&str) -> Result<String>,
+) -> Result<String> {
     let (body, deps) = rewrite(entry, origin, false)?;
     let mut done: BTreeMap<String, ()> = BTreeMap::new();
     let mut order: Vec<(String, String)> = Vec::new();
     let mut stack: Vec<String> = Vec::new();
     for dep in &deps {
-        visit(dep, load, &mut done, &mut order, &mut stack)?;
+        visit(dep, modules_dir, load, &mut done, &mut order, &mut stack)?;
     }
     let mut out = String::new();
     for (path, text) in &order {
@@ -236,6 +247,7 @@ pub fn inline(entry: &str, origin: &str, load: &dyn Fn(&str) -> Result<String>) 
 
 fn visit(
     path: &str,
+    modules_dir: &str,
     load: &dyn Fn(&str) -> Result<String>,
     done: &mut BTreeMap<String, ()>,
     order: &mut Vec<(String, String)>,
@@ -248,14 +260,14 @@ fn visit(
         bail!("module cycle: {} -> {path}", stack.join(" -> "));
     }
     let source = load(path)?;
-    let origin = format!("{LIBRARY_DIR}/{MODULES_DIR}/{path}.lua");
+    let origin = format!("{modules_dir}/{path}.lua");
     let (text, deps) = rewrite(&source, &origin, true)?;
     if text.contains("...") {
         bail!("{origin}: a module must not use `...` (it is inlined into a function)");
     }
     stack.push(path.to_string());
     for dep in &deps {
-        visit(dep, load, done, order, stack)?;
+        visit(dep, modules_dir, load, done, order, stack)?;
     }
     stack.pop();
     done.insert(path.to_string(), ());
