@@ -6,9 +6,12 @@
 -- kind's `member` invariants), so sums of real statuses are the native sums and sums of
 -- malformed ones still pass the template's status validation.
 --
--- observedGeneration: the template's generation once every item either observed it (the native
--- per-item rule) or definitively failed (apply failure, or the kind's `failure` rule). Otherwise
--- it keeps the old value, as native does. AggregateStatus never sees the binding's target list,
+-- observedGeneration: the template's generation once every item observed it (the native per-item
+-- rule) or, for kinds with `settle_failures`, definitively failed (apply failure, or the kind's
+-- `failure` rule). Otherwise it keeps the old value, as native does. Deployment settles failures
+-- because Argo CD reads its conditions only once the generation is observed; StatefulSet and
+-- DaemonSet do not, so Argo CD's built-in checks (which cannot say Degraded) stay Progressing
+-- instead of judging the healthy clusters alone. AggregateStatus never sees the binding's target list,
 -- so "every item" is all it can know; a target with no item yet is invisible here, but Karmada
 -- creates the item (health Unknown) as soon as the Work exists.
 --
@@ -22,7 +25,8 @@ local report = require("report")
 local M = {}
 
 -- `kind`: { counters = {names}, member = function(status) -> sanitized counters,
---           failure = function(status) -> reason or nil (optional), reason = "..." }
+--           failure = function(status) -> reason or nil (optional), reason = "...",
+--           settle_failures = bool, finish = function(desiredObj, list, out) (optional) }
 function M.aggregate(desiredObj, statusItems, kind)
   local meta = values.tbl(desiredObj.metadata) or {}
   local generation = values.generation(meta.generation)
@@ -44,7 +48,9 @@ function M.aggregate(desiredObj, statusItems, kind)
     end
     local failure = items.apply_failure(item)
     if failure then
-      settled = settled + 1
+      if kind.settle_failures then
+        settled = settled + 1
+      end
       report.add(bad, items.cluster(item), "apply failed: " .. failure)
     elseif status and items.observed(status, generation) then
       settled = settled + 1
@@ -68,6 +74,9 @@ function M.aggregate(desiredObj, statusItems, kind)
     out.conditions = {
       { type = "Progressing", status = "False", reason = kind.reason, message = report.message(bad, #list) },
     }
+  end
+  if kind.finish then
+    kind.finish(desiredObj, list, out, generation)
   end
   desiredObj.status = out
   return desiredObj

@@ -1,5 +1,5 @@
 -- The template DaemonSet's status: native sums; observedGeneration advances once every cluster
--- observed the template's generation or failed to apply; a Progressing=False condition (reason
+-- observed the template's generation; a Progressing=False condition (reason
 -- MemberClusterFailed) names each cluster whose apply failed.
 local workload = require("workload")
 

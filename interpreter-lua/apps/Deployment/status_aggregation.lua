@@ -29,7 +29,13 @@ local function failure(status)
   return nil
 end
 
-local KIND = { counters = COUNTERS, member = member, failure = failure, reason = "ProgressDeadlineExceeded" }
+local KIND = {
+  counters = COUNTERS,
+  member = member,
+  failure = failure,
+  reason = "ProgressDeadlineExceeded",
+  settle_failures = true,
+}
 
 function AggregateStatus(desiredObj, statusItems)
   return workload.aggregate(desiredObj, statusItems, KIND)

@@ -1,0 +1,58 @@
+-- Opt-in Argo CD health check for DaemonSet templates on karmada-apiserver. A Progressing=False
+-- condition (written by our Karmada status aggregation when a member cluster failed) makes it
+-- Degraded with the condition's message; otherwise it is Argo CD's built-in check
+-- (gitops-engine pkg/health/health_daemonset.go, same statuses and messages).
+-- Runs in Argo CD's default sandbox (base and table only).
+local function num(v)
+  if type(v) == "number" then
+    return v
+  end
+  return 0
+end
+
+local hs = {}
+local status = obj.status or {}
+local spec = obj.spec or {}
+local meta = obj.metadata or {}
+
+if type(status.conditions) == "table" then
+  for _, c in ipairs(status.conditions) do
+    if type(c) == "table" and c.type == "Progressing" then
+      if c.status == "False" then
+        hs.status = "Degraded"
+        hs.message = c.message or ""
+        return hs
+      end
+      break
+    end
+  end
+end
+
+if num(meta.generation) > num(status.observedGeneration) then
+  hs.status = "Progressing"
+  hs.message = "Waiting for rollout to finish: observed daemon set generation less than desired generation"
+  return hs
+end
+local updated = num(status.updatedNumberScheduled)
+local desired = num(status.desiredNumberScheduled)
+local available = num(status.numberAvailable)
+local strategy = spec.updateStrategy or {}
+if strategy.type == "OnDelete" then
+  hs.status = "Healthy"
+  hs.message = "daemon set " .. updated .. " out of " .. desired .. " new pods have been updated"
+  return hs
+end
+local name = meta.name or ""
+if updated < desired then
+  hs.status = "Progressing"
+  hs.message = "Waiting for daemon set \"" .. name .. "\" rollout to finish: " .. updated .. " out of " .. desired .. " new pods have been updated..."
+  return hs
+end
+if available < desired then
+  hs.status = "Progressing"
+  hs.message = "Waiting for daemon set \"" .. name .. "\" rollout to finish: " .. available .. " of " .. desired .. " updated pods are available..."
+  return hs
+end
+hs.status = "Healthy"
+hs.message = ""
+return hs
