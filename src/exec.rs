@@ -31,6 +31,8 @@ pub struct Command {
     pub kill_grace: Duration,
     pub max_stdout: usize,
     pub max_stderr: usize,
+    /// A file to read as standard input (default: none).
+    pub stdin: Option<PathBuf>,
 }
 
 impl Command {
@@ -45,6 +47,7 @@ impl Command {
             kill_grace: Duration::from_secs(5),
             max_stdout: DEFAULT_MAX_STDOUT,
             max_stderr: DEFAULT_MAX_STDERR,
+            stdin: None,
         }
     }
 
@@ -89,8 +92,12 @@ impl Command {
     /// Runs to completion (or deadline). `Err` only when the program could not be started.
     pub fn run(&self) -> io::Result<Output> {
         let mut cmd = std::process::Command::new(&self.program);
+        let stdin = match &self.stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path)?),
+            None => Stdio::null(),
+        };
         cmd.args(&self.args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Own process group, so a timeout can reach grandchildren too.

@@ -1,10 +1,8 @@
-//! The real gopher-lua with Karmada's sandbox (`karmada-lua-oracle`) as an [`InterpreterVm`].
+//! Finding the real gopher-lua with Karmada's sandbox (`karmada-lua-oracle`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
-use argocd_karmada_plugin::karmada::interpreter::vm::{Call, InterpreterVm};
-use serde_json::{Value, json};
+pub use argocd_karmada_plugin::karmada::interpreter::oracle::OracleVm;
 
 /// `$KARMADA_LUA_ORACLE` (set by `.ci/run`), else `target/oracle/karmada-lua-oracle`. Under
 /// `CI=true` a missing oracle fails; elsewhere the check is skipped loudly.
@@ -32,43 +30,4 @@ pub fn oracle(test: &str) -> Option<PathBuf> {
     eprintln!("!!!!!!!! karmada-lua-oracle not found; set KARMADA_LUA_ORACLE !!!!!!!!");
     eprintln!();
     None
-}
-
-pub struct OracleVm {
-    pub path: PathBuf,
-    /// Extra flags, e.g. `--key-order random`.
-    pub flags: Vec<String>,
-}
-
-impl OracleVm {
-    pub fn new(path: &Path) -> OracleVm {
-        OracleVm {
-            path: path.to_path_buf(),
-            flags: Vec::new(),
-        }
-    }
-}
-
-impl InterpreterVm for OracleVm {
-    fn call(&self, call: &Call) -> Result<Value> {
-        self.call_all(std::slice::from_ref(call))
-            .pop()
-            .expect("one result")
-    }
-
-    fn call_all(&self, calls: &[Call]) -> Vec<Result<Value>> {
-        let requests: Vec<Value> = calls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| json!({"id": i, "script": c.script, "function": c.function, "args": c.args}))
-            .collect();
-        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
-        super::oracle_batch(&self.path, &flags, &requests)
-            .into_iter()
-            .map(|r| match r.get("error") {
-                Some(e) => Err(anyhow!("{}", e.as_str().unwrap_or_default())),
-                None => Ok(r["result"].clone()),
-            })
-            .collect()
-    }
 }

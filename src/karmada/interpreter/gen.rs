@@ -161,7 +161,51 @@ pub fn artifacts() -> Vec<Artifact> {
             target: Target::WholeFile,
             render: render_opt_in_patch,
         },
+        Artifact {
+            path: "README.md",
+            target: Target::Region("interpreter-scenarios"),
+            render: render_scenario_table,
+        },
     ]
+}
+
+/// The README's before/after table, from the scenario files' expectations (which the scenario
+/// suite proves).
+pub fn render_scenario_table(root: &Path) -> Result<String> {
+    let dir = root.join(LIBRARY_DIR).join("scenarios");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("{LIBRARY_DIR}/scenarios: cannot read"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    files.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
+    files.sort();
+    let cell = |h: &super::scenario::Health| {
+        let msg = h.message.replace('|', "\\|");
+        if msg.is_empty() {
+            format!("**{}**", h.status)
+        } else {
+            format!("**{}** {msg}", h.status)
+        }
+    };
+    let mut out = String::from(
+        "| scenario (`interpreter-lua/scenarios/`) | Argo CD today (native aggregation) | with our customizations | with the opt-in check |\n|---|---|---|---|\n",
+    );
+    for f in files {
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let s = super::scenario::Scenario::parse(&std::fs::read_to_string(&f)?, &name)?;
+        let opt_in = s.expect.ours_opt_in.as_ref().map(cell).unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | {} | {opt_in} |\n",
+            s.name.replace('|', "\\|"),
+            cell(&s.expect.today),
+            cell(&s.expect.ours)
+        ));
+    }
+    Ok(out)
 }
 
 /// The opt-in check for a template kind, as Argo CD runs it.
