@@ -9,7 +9,7 @@ use argocd_karmada_plugin::karmada::interpreter::oracle::OracleVm;
 use argocd_karmada_plugin::karmada::interpreter::vm::Call;
 use serde_json::{Value, json};
 
-const ROUNDS: usize = 25;
+const ROUNDS: usize = 15;
 
 fn items(n: usize) -> Value {
     Value::Array(
@@ -45,7 +45,7 @@ fn main() {
         "{:>8} {:>12} {:>12} {:>14}",
         "clusters", "median ms", "min ms", "µs per cluster"
     );
-    for n in [10, 100, 1_000, 10_000] {
+    for n in [10, 100, 1_000, 2_000] {
         let call = Call::new("AggregateStatus", script, vec![template.clone(), items(n)]);
         let calls = vec![call; ROUNDS];
         let mut ms: Vec<f64> = vm

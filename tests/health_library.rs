@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -104,7 +103,7 @@ fn gen_check_passes_and_detects_staleness() {
 
     // A copy of the library whose patch is stale must fail, naming the file.
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(
+    common::copy_dir(
         &common::repo_root().join("health-lua"),
         &tmp.path().join("health-lua"),
     );
@@ -200,19 +199,6 @@ fn patch_applies_to_argo_cds_install_with_kustomize() {
     // Argo CD's own settings survive (the patch never sets the global `all` keys).
     assert!(data.contains_key("resource.customizations.ignoreResourceUpdates.all"));
     assert!(data.contains_key("resource.exclusions"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

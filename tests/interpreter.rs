@@ -224,3 +224,52 @@ fn generated_scripts_pass_the_gopher_lua_lint() {
         .unwrap();
     assert!(!out.status.success(), "lint should flag `x = c and a or x`");
 }
+
+#[test]
+fn gen_check_covers_the_customizations_and_the_opt_in_patch() {
+    let run = |root: &std::path::Path| {
+        let out = std::process::Command::new(common::bin())
+            .args(["gen", "--check", "--root"])
+            .arg(root)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, stderr) = run(&common::repo_root());
+    assert!(ok, "gen --check: {stderr}");
+    // A copy whose generated files are stale fails, naming each of them.
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::repo_root().join("interpreter-lua"),
+        &tmp.path().join("interpreter-lua"),
+    );
+    for f in [rgen::OUTPUT, rgen::OPT_IN_PATCH] {
+        std::fs::write(tmp.path().join(f), "stale\n").unwrap();
+    }
+    let (ok, stderr) = run(tmp.path());
+    assert!(!ok);
+    let stale = stderr
+        .split("stale generated files: ")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        stale.contains(rgen::OUTPUT) && stale.contains(rgen::OPT_IN_PATCH),
+        "{stderr}"
+    );
+    // Fresh copies are not reported.
+    for f in [rgen::OUTPUT, rgen::OPT_IN_PATCH] {
+        std::fs::copy(common::repo_root().join(f), tmp.path().join(f)).unwrap();
+    }
+    let (_, stderr) = run(tmp.path());
+    let stale = stderr
+        .split("stale generated files: ")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        !stale.contains(rgen::OUTPUT) && !stale.contains(rgen::OPT_IN_PATCH),
+        "{stderr}"
+    );
+}

@@ -309,6 +309,9 @@ fn run(
                 for v in kube_status::validate(case.kind, &out, Some(&case.template)) {
                     problems.push(format!("case {i} {}: {v}: {}", case.kind, out["status"]));
                 }
+                for f in kube_status::dropped_fields(case.kind, &out) {
+                    problems.push(format!("case {i} {}: {f} would be dropped", case.kind));
+                }
             }
         }
         match reflected {

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+#[allow(unused_imports)] // not every test crate runs the VM
 pub use argocd_karmada_plugin::karmada::interpreter::oracle::OracleVm;
 
 /// `$KARMADA_LUA_ORACLE` (set by `.ci/run`), else `target/oracle/karmada-lua-oracle`. Under

@@ -94,6 +94,110 @@ pub fn validate(kind: &str, new: &Value, old: Option<&Value>) -> Vec<String> {
     errors
 }
 
+/// Status fields kube-apiserver would silently drop (not in the kind's API): anything written
+/// there never reaches Argo CD. `k8s.io/api` `apps/v1` and `batch/v1` types.
+pub fn dropped_fields(kind: &str, obj: &Value) -> Vec<String> {
+    let (fields, condition_fields): (&[&str], &[&str]) = match kind {
+        "Deployment" => (
+            &[
+                "observedGeneration",
+                "replicas",
+                "updatedReplicas",
+                "readyReplicas",
+                "availableReplicas",
+                "unavailableReplicas",
+                "terminatingReplicas",
+                "conditions",
+                "collisionCount",
+            ],
+            &[
+                "type",
+                "status",
+                "lastUpdateTime",
+                "lastTransitionTime",
+                "reason",
+                "message",
+            ],
+        ),
+        "StatefulSet" => (
+            &[
+                "observedGeneration",
+                "replicas",
+                "readyReplicas",
+                "currentReplicas",
+                "updatedReplicas",
+                "currentRevision",
+                "updateRevision",
+                "collisionCount",
+                "conditions",
+                "availableReplicas",
+            ],
+            &["type", "status", "lastTransitionTime", "reason", "message"],
+        ),
+        "DaemonSet" => (
+            &[
+                "currentNumberScheduled",
+                "numberMisscheduled",
+                "desiredNumberScheduled",
+                "numberReady",
+                "observedGeneration",
+                "updatedNumberScheduled",
+                "numberAvailable",
+                "numberUnavailable",
+                "collisionCount",
+                "conditions",
+            ],
+            &["type", "status", "lastTransitionTime", "reason", "message"],
+        ),
+        "Job" => (
+            &[
+                "conditions",
+                "startTime",
+                "completionTime",
+                "active",
+                "succeeded",
+                "failed",
+                "terminating",
+                "completedIndexes",
+                "failedIndexes",
+                "uncountedTerminatedPods",
+                "ready",
+            ],
+            &[
+                "type",
+                "status",
+                "lastProbeTime",
+                "lastTransitionTime",
+                "reason",
+                "message",
+            ],
+        ),
+        _ => return Vec::new(),
+    };
+    let status = &obj["status"];
+    let mut dropped: Vec<String> = status
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .filter(|k| !fields.contains(&k.as_str()))
+        .map(|k| format!("status.{k}"))
+        .collect();
+    for (i, c) in status["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for k in c.as_object().into_iter().flatten().map(|(k, _)| k) {
+            if !condition_fields.contains(&k.as_str()) {
+                dropped.push(format!("status.conditions[{i}].{k}"));
+            }
+        }
+    }
+    dropped
+}
+
 /// A counter: absent/null, or an integer that is non-negative (int32 unless `observedGeneration`).
 fn counter(status: &Value, key: &str, int32: bool) -> Result<i64, String> {
     let Some(v) = status.get(key).filter(|v| !v.is_null()) else {

@@ -215,7 +215,12 @@ impl Scenario {
             vec![self.template.clone(), items_arg.clone()],
         );
         let template = vm.call(&aggregate).context("AggregateStatus")?;
-        let violations = kube_status::validate(kind, &template, Some(&self.template));
+        let mut violations = kube_status::validate(kind, &template, Some(&self.template));
+        violations.extend(
+            kube_status::dropped_fields(kind, &template)
+                .into_iter()
+                .map(|f| format!("{f} is not in the API: kube-apiserver drops it")),
+        );
         let ours = crate::argo::health::builtin::health(&template)
             .with_context(|| format!("no Argo CD built-in check for {kind}"))?;
         let native_list = if self.nil_items {
