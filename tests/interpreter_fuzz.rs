@@ -396,7 +396,10 @@ fn the_fuzz_catches_an_invalid_status() {
     let problems = run(&vm, &cases).0;
     for i in 0..40 {
         let prefix = format!("case {i} ");
-        assert!(problems.iter().any(|p| p.starts_with(&prefix)), "case {i} not caught");
+        assert!(
+            problems.iter().any(|p| p.starts_with(&prefix)),
+            "case {i} not caught"
+        );
     }
 }
 

@@ -67,4 +67,24 @@ function M.conditions(status, types, times, out)
   end
 end
 
+-- The reflection of an apps/v1 workload: positive `counters`, observedGeneration, the
+-- generations, and the conditions whose type is a key of `conditions` (none when nil).
+function M.workload(observedObj, counters, conditions)
+  local out = {}
+  local status = values.tbl(observedObj) and values.tbl(observedObj.status)
+  if not status then
+    return out
+  end
+  M.counters(status, counters, out)
+  local observed = values.generation(status.observedGeneration)
+  if observed > 0 then
+    out.observedGeneration = observed
+  end
+  M.generations(observedObj, out)
+  if conditions then
+    M.conditions(status, conditions, false, out)
+  end
+  return out
+end
+
 return M

@@ -198,6 +198,15 @@ pub fn dropped_fields(kind: &str, obj: &Value) -> Vec<String> {
     dropped
 }
 
+/// A JSON number that decodes into a Go integer field (`3` or `3.0`), or `None`.
+pub fn integer(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// A counter: absent/null, or an integer that is non-negative (int32 unless `observedGeneration`).
 fn counter(status: &Value, key: &str, int32: bool) -> Result<i64, String> {
     let Some(v) = status.get(key).filter(|v| !v.is_null()) else {

@@ -14,13 +14,8 @@ const TEMPLATE_GENERATION: &str = "resourcetemplate.karmada.io/generation";
 fn int(obj: &Value, key: &str) -> Result<i64> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(0),
-        Some(v) => match v.as_i64() {
-            Some(n) => Ok(n),
-            None => match v.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
-                _ => bail!("cannot unmarshal {v} into an integer field {key}"),
-            },
-        },
+        Some(v) => super::kube_status::integer(v)
+            .ok_or_else(|| anyhow::anyhow!("cannot unmarshal {v} into an integer field {key}")),
     }
 }
 
@@ -109,36 +104,6 @@ pub fn reflect(kind: &str, member: &Value) -> Result<Option<Value>> {
     Ok(Some(Value::Object(out)))
 }
 
-/// The counters each kind's native aggregation sums.
-fn summed_counters(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "Deployment" => &[
-            "replicas",
-            "readyReplicas",
-            "updatedReplicas",
-            "availableReplicas",
-            "unavailableReplicas",
-        ],
-        "StatefulSet" => &[
-            "availableReplicas",
-            "currentReplicas",
-            "readyReplicas",
-            "replicas",
-            "updatedReplicas",
-        ],
-        "DaemonSet" => &[
-            "currentNumberScheduled",
-            "desiredNumberScheduled",
-            "numberAvailable",
-            "numberMisscheduled",
-            "numberReady",
-            "updatedNumberScheduled",
-            "numberUnavailable",
-        ],
-        _ => &[],
-    }
-}
-
 /// The item's status, if Karmada collected one (`item.Status == nil` is skipped).
 fn item_status(item: &Value) -> Option<&Value> {
     item.get("status").filter(|s| !s.is_null())
@@ -149,7 +114,12 @@ pub fn aggregate(kind: &str, template: &Value, items: &[Value]) -> Result<Value>
     if kind == "Job" {
         return aggregate_job(template, items);
     }
-    let counters = summed_counters(kind);
+    // The reflected counters are the summed ones (observedGeneration aside).
+    let counters: Vec<&str> = reflected_counters(kind)
+        .iter()
+        .copied()
+        .filter(|k| *k != "observedGeneration")
+        .collect();
     if counters.is_empty() {
         bail!("no native aggregation modelled for {kind}");
     }
@@ -174,7 +144,7 @@ pub fn aggregate(kind: &str, template: &Value, items: &[Value]) -> Result<Value>
         if member_observed && int(status, "resourceTemplateGeneration")? >= aligned_with {
             observed += 1;
         }
-        for (sum, key) in sums.iter_mut().zip(counters) {
+        for (sum, key) in sums.iter_mut().zip(&counters) {
             *sum += int(status, key)?;
         }
     }
@@ -184,7 +154,7 @@ pub fn aggregate(kind: &str, template: &Value, items: &[Value]) -> Result<Value>
     }
     let old_observed = int(&template["status"], "observedGeneration")?;
     let status = out["status"].as_object_mut().expect("object");
-    for (sum, key) in sums.iter().zip(counters) {
+    for (sum, key) in sums.iter().zip(&counters) {
         status.insert(key.to_string(), json!(sum));
     }
     let new_observed = if observed == items.len() {
