@@ -9,6 +9,97 @@
 
 use serde_json::Value;
 
+/// A kind's status fields in the API (`k8s.io/api` apps/v1 and batch/v1 types).
+struct StatusApi {
+    /// Integer fields: non-negative (int32, except observedGeneration).
+    counters: &'static [&'static str],
+    others: &'static [&'static str],
+    condition_fields: &'static [&'static str],
+}
+
+const CONDITION: &[&str] = &["type", "status", "lastTransitionTime", "reason", "message"];
+
+impl StatusApi {
+    fn of(kind: &str) -> Option<StatusApi> {
+        let (counters, others, condition_fields): (&[&str], &[&str], &[&str]) = match kind {
+            "Deployment" => (
+                &[
+                    "observedGeneration",
+                    "replicas",
+                    "updatedReplicas",
+                    "readyReplicas",
+                    "availableReplicas",
+                    "unavailableReplicas",
+                    "terminatingReplicas",
+                    "collisionCount",
+                ],
+                &["conditions"],
+                &[
+                    "type",
+                    "status",
+                    "lastUpdateTime",
+                    "lastTransitionTime",
+                    "reason",
+                    "message",
+                ],
+            ),
+            "StatefulSet" => (
+                &[
+                    "observedGeneration",
+                    "replicas",
+                    "readyReplicas",
+                    "currentReplicas",
+                    "updatedReplicas",
+                    "availableReplicas",
+                    "collisionCount",
+                ],
+                &["currentRevision", "updateRevision", "conditions"],
+                CONDITION,
+            ),
+            "DaemonSet" => (
+                &[
+                    "observedGeneration",
+                    "currentNumberScheduled",
+                    "desiredNumberScheduled",
+                    "numberAvailable",
+                    "numberMisscheduled",
+                    "numberReady",
+                    "updatedNumberScheduled",
+                    "numberUnavailable",
+                    "collisionCount",
+                ],
+                &["conditions"],
+                CONDITION,
+            ),
+            "Job" => (
+                &["active", "succeeded", "failed", "ready", "terminating"],
+                &[
+                    "conditions",
+                    "startTime",
+                    "completionTime",
+                    "completedIndexes",
+                    "failedIndexes",
+                    "uncountedTerminatedPods",
+                ],
+                &[
+                    "type",
+                    "status",
+                    "lastProbeTime",
+                    "lastTransitionTime",
+                    "reason",
+                    "message",
+                ],
+            ),
+            _ => return None,
+        };
+        Some(StatusApi {
+            counters,
+            others,
+            condition_fields,
+        })
+    }
+}
+
 /// Every rule `new` breaks (empty: accepted). `old` is the object before the update.
 pub fn validate(kind: &str, new: &Value, old: Option<&Value>) -> Vec<String> {
     let status = &new["status"];
@@ -16,40 +107,8 @@ pub fn validate(kind: &str, new: &Value, old: Option<&Value>) -> Vec<String> {
     if !(status.is_null() || status.is_object()) {
         return vec!["status: not an object".into()];
     }
-    let counters: &[&str] = match kind {
-        "Deployment" => &[
-            "observedGeneration",
-            "replicas",
-            "updatedReplicas",
-            "readyReplicas",
-            "availableReplicas",
-            "unavailableReplicas",
-            "terminatingReplicas",
-            "collisionCount",
-        ],
-        "StatefulSet" => &[
-            "observedGeneration",
-            "replicas",
-            "readyReplicas",
-            "currentReplicas",
-            "updatedReplicas",
-            "availableReplicas",
-            "collisionCount",
-        ],
-        "DaemonSet" => &[
-            "observedGeneration",
-            "currentNumberScheduled",
-            "desiredNumberScheduled",
-            "numberAvailable",
-            "numberMisscheduled",
-            "numberReady",
-            "updatedNumberScheduled",
-            "numberUnavailable",
-            "collisionCount",
-        ],
-        "Job" => &["active", "succeeded", "failed", "ready", "terminating"],
-        _ => &[],
-    };
+    let api = StatusApi::of(kind);
+    let counters = api.map_or(&[][..], |a| a.counters);
     for key in counters {
         if let Err(e) = counter(status, key, *key != "observedGeneration") {
             errors.push(e);
@@ -97,90 +156,18 @@ pub fn validate(kind: &str, new: &Value, old: Option<&Value>) -> Vec<String> {
 /// Status fields kube-apiserver would silently drop (not in the kind's API): anything written
 /// there never reaches Argo CD. `k8s.io/api` `apps/v1` and `batch/v1` types.
 pub fn dropped_fields(kind: &str, obj: &Value) -> Vec<String> {
-    let (fields, condition_fields): (&[&str], &[&str]) = match kind {
-        "Deployment" => (
-            &[
-                "observedGeneration",
-                "replicas",
-                "updatedReplicas",
-                "readyReplicas",
-                "availableReplicas",
-                "unavailableReplicas",
-                "terminatingReplicas",
-                "conditions",
-                "collisionCount",
-            ],
-            &[
-                "type",
-                "status",
-                "lastUpdateTime",
-                "lastTransitionTime",
-                "reason",
-                "message",
-            ],
-        ),
-        "StatefulSet" => (
-            &[
-                "observedGeneration",
-                "replicas",
-                "readyReplicas",
-                "currentReplicas",
-                "updatedReplicas",
-                "currentRevision",
-                "updateRevision",
-                "collisionCount",
-                "conditions",
-                "availableReplicas",
-            ],
-            &["type", "status", "lastTransitionTime", "reason", "message"],
-        ),
-        "DaemonSet" => (
-            &[
-                "currentNumberScheduled",
-                "numberMisscheduled",
-                "desiredNumberScheduled",
-                "numberReady",
-                "observedGeneration",
-                "updatedNumberScheduled",
-                "numberAvailable",
-                "numberUnavailable",
-                "collisionCount",
-                "conditions",
-            ],
-            &["type", "status", "lastTransitionTime", "reason", "message"],
-        ),
-        "Job" => (
-            &[
-                "conditions",
-                "startTime",
-                "completionTime",
-                "active",
-                "succeeded",
-                "failed",
-                "terminating",
-                "completedIndexes",
-                "failedIndexes",
-                "uncountedTerminatedPods",
-                "ready",
-            ],
-            &[
-                "type",
-                "status",
-                "lastProbeTime",
-                "lastTransitionTime",
-                "reason",
-                "message",
-            ],
-        ),
-        _ => return Vec::new(),
+    let Some(api) = StatusApi::of(kind) else {
+        return Vec::new();
     };
+    let known = |k: &str| api.counters.contains(&k) || api.others.contains(&k);
+    let condition_fields = api.condition_fields;
     let status = &obj["status"];
     let mut dropped: Vec<String> = status
         .as_object()
         .into_iter()
         .flatten()
         .map(|(k, _)| k)
-        .filter(|k| !fields.contains(&k.as_str()))
+        .filter(|k| !known(k.as_str()))
         .map(|k| format!("status.{k}"))
         .collect();
     for (i, c) in status["conditions"]
@@ -450,6 +437,18 @@ mod tests {
         ] {
             assert!(!is_time(&json!(bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn unknown_status_fields_are_dropped() {
+        let obj = json!({"status": {"replicas": 1, "perCluster": {"m1": "x"},
+            "conditions": [{"type": "Progressing", "status": "True", "clusters": ["m1"]}]}});
+        assert_eq!(
+            dropped_fields("Deployment", &obj),
+            vec!["status.perCluster", "status.conditions[0].clusters"]
+        );
+        let job = json!({"status": {"startTime": "2026-01-01T00:00:00Z", "conditions": [{"type": "Failed", "lastProbeTime": null}]}});
+        assert!(dropped_fields("Job", &job).is_empty());
     }
 
     #[test]

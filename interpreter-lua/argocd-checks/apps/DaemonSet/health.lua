@@ -3,29 +3,19 @@
 -- Degraded with the condition's message; otherwise it is Argo CD's built-in check
 -- (gitops-engine pkg/health/health_daemonset.go, same statuses and messages).
 -- Runs in Argo CD's default sandbox (base and table only).
-local function num(v)
-  if type(v) == "number" then
-    return v
-  end
-  return 0
-end
+local workload = require("workload")
+local num = workload.num
 
 local hs = {}
 local status = obj.status or {}
 local spec = obj.spec or {}
 local meta = obj.metadata or {}
 
-if type(status.conditions) == "table" then
-  for _, c in ipairs(status.conditions) do
-    if type(c) == "table" and c.type == "Progressing" then
-      if c.status == "False" then
-        hs.status = "Degraded"
-        hs.message = c.message or ""
-        return hs
-      end
-      break
-    end
-  end
+local progressing = workload.progressing(status)
+if progressing ~= nil and progressing.status == "False" then
+  hs.status = "Degraded"
+  hs.message = progressing.message or ""
+  return hs
 end
 
 if num(meta.generation) > num(status.observedGeneration) then

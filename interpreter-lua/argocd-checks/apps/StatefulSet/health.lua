@@ -5,27 +5,15 @@
 -- - Progressing=True, reason PartitionRolledOut: every member finished its partitioned rollout,
 --   so the template's partition rule (unreachable with divided replicas) counts as met.
 -- Runs in Argo CD's default sandbox (base and table only).
-local function num(v)
-  if type(v) == "number" then
-    return v
-  end
-  return 0
-end
+local workload = require("workload")
+local num = workload.num
 
 local hs = {}
 local status = obj.status or {}
 local spec = obj.spec or {}
 local meta = obj.metadata or {}
 
-local progressing = nil
-if type(status.conditions) == "table" then
-  for _, c in ipairs(status.conditions) do
-    if type(c) == "table" and c.type == "Progressing" then
-      progressing = c
-      break
-    end
-  end
-end
+local progressing = workload.progressing(status)
 if progressing ~= nil and progressing.status == "False" then
   hs.status = "Degraded"
   hs.message = progressing.message or ""
