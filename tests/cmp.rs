@@ -435,6 +435,27 @@ fn timeout_kills_the_plugin() {
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
+/// A background process holding the plugin's stdout cannot stretch the run past `--timeout`.
+#[test]
+fn timeout_covers_a_background_process_holding_stdout() {
+    let (out, elapsed) = failure("sleep 6 & echo hi", &["--timeout", "500ms"]);
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    // `sh` has normally exited by the deadline (only `sleep` holds stdout); on a loaded machine it
+    // may still be running, and is then killed.
+    let line = first_error_line(&out);
+    assert!(
+        line == format!("{IN_CMP}context deadline exceeded")
+            || line == format!("{IN_CMP}`sh -c \"sleep 6 & echo hi\"` failed signal: killed"),
+        "{line}"
+    );
+    assert!(
+        stderr(&out).contains("hint: the plugin ran past the deadline"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+}
+
 #[test]
 fn named_plugin_with_discovery_must_still_match() {
     let (repo, _) = checkout();
@@ -568,8 +589,7 @@ fn out_of_bounds_symlinks_are_refused() {
     );
 }
 
-/// The examples, as a repository of their own (this repository's bad-input corpus holds
-/// out-of-bounds symlinks on purpose, which repo-server would refuse).
+/// The examples, as a repository of their own.
 fn examples_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(
@@ -598,6 +618,59 @@ fn example_app(dir: &Path, path: &str) -> String {
     let p = dir.join(format!("{}.json", path.replace('/', "_")));
     std::fs::write(&p, serde_json::to_string(&app).unwrap()).unwrap();
     p.display().to_string()
+}
+
+/// `cmp run` on a copy of this very repository (its tracked files): repo-server would refuse the
+/// whole repository if any committed symlink left it, so the test fixtures must not.
+#[test]
+fn cmp_run_accepts_this_repository() {
+    let root = common::repo_root();
+    let listed = Command::new("git")
+        .args(["ls-files", "-z", "--cached"])
+        .current_dir(&root)
+        .output()
+        .expect("git ls-files");
+    assert!(
+        listed.status.success(),
+        "this test needs a git checkout: {}",
+        stderr(&listed)
+    );
+    let copy = tempfile::tempdir().unwrap();
+    for rel in listed.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let (from, to) = (root.join(rel), copy.path().join(rel));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            continue; // deleted in the work tree, not yet committed
+        };
+        if meta.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&from).unwrap(), &to).unwrap();
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    let app = root.join("examples/application.yaml").display().to_string();
+    let repo_s = copy.path().display().to_string();
+    let out = cmp(&[
+        "run",
+        "--plugin",
+        &own_plugin(),
+        "--app",
+        &app,
+        "--summary",
+        &repo_s,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = cmp(&[
+        "run",
+        "--plugin",
+        &own_plugin(),
+        "--app",
+        &app,
+        "--summary",
+        &examples_repo().path().display().to_string(),
+    ]);
+    assert_eq!(stdout(&out), stdout(&again));
 }
 
 #[test]
