@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 5] = [
+const CASE_FILES: [&str; 6] = [
     "env",
     "args",
     "source",
     "helm-output.yaml",
     "expected-error.txt",
+    "symlinks",
 ];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
@@ -102,6 +103,7 @@ impl Case {
                 other => panic!("{name}/env: unknown TEST_TOOLS entry {other:?}"),
             }
         }
+        make_symlinks(case_dir, &app);
         extra_setup(&name, &app);
         Case {
             name,
@@ -175,6 +177,30 @@ fn write_fake_helm(tools: &Path, log: &Path, output: &Path) {
         if let Some(p) = which(t) {
             let _ = std::os::unix::fs::symlink(p, tools.join(t));
         }
+    }
+}
+
+/// `symlinks` (`path -> target` lines): links made in the temp copy only. A committed link that
+/// leaves the repository would make Argo CD refuse every app of this repository.
+fn make_symlinks(case_dir: &Path, app: &Path) {
+    let file = case_dir.join("symlinks");
+    if !file.exists() {
+        return;
+    }
+    for line in common::read(&file).lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (link, target) = line.split_once(" -> ").unwrap_or_else(|| {
+            panic!(
+                "{}: expected `path -> target`, found {line:?}",
+                file.display()
+            )
+        });
+        let link = app.join(link);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &link).unwrap();
     }
 }
 
