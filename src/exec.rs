@@ -245,15 +245,14 @@ impl Running {
         }
     }
 
-    /// Waits (without reaping) for the leader to exit; `None` when `until` passes first.
+    /// Waits for the leader to exit; `None` (still unreaped) when `until` passes first.
     fn wait_until(&mut self, until: Instant) -> Option<io::Result<ExitStatus>> {
         let mut nap = Duration::from_millis(1);
         loop {
-            if self.leader_exited() {
-                // Whatever it left running in its group goes too, as cmp-server's kill goroutine
-                // fires when the request ends.
-                signal_group(self.child.id(), libc::SIGTERM);
-                return Some(self.child.wait());
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(Ok(status)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
             }
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {

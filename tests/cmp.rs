@@ -674,28 +674,24 @@ fn cmp_run_accepts_this_repository() {
             std::fs::copy(&from, &to).unwrap();
         }
     }
-    let app = root.join("examples/application.yaml").display().to_string();
-    let repo_s = copy.path().display().to_string();
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &own_plugin(),
-        "--app",
-        &app,
-        "--summary",
-        &repo_s,
-    ]);
+    let out = guestbook_summary(copy.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let again = cmp(&[
+    let examples_only = guestbook_summary(examples_repo().path());
+    assert_eq!(stdout(&out), stdout(&examples_only));
+}
+
+/// `cmp run --summary` of examples/application.yaml (guestbook) with our plugin on `repo`.
+fn guestbook_summary(repo: &Path) -> Output {
+    let app = common::repo_root().join("examples/application.yaml");
+    cmp(&[
         "run",
         "--plugin",
         &own_plugin(),
         "--app",
-        &app,
+        &app.display().to_string(),
         "--summary",
-        &examples_repo().path().display().to_string(),
-    ]);
-    assert_eq!(stdout(&out), stdout(&again));
+        &repo.display().to_string(),
+    ])
 }
 
 #[test]
@@ -706,15 +702,7 @@ fn own_plugin_renders_the_examples() {
         .join("examples/application.yaml")
         .display()
         .to_string();
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &own_plugin(),
-        "--app",
-        &app,
-        "--summary",
-        &repo_s,
-    ]);
+    let out = guestbook_summary(repo.path());
     assert!(out.status.success(), "{}", stderr(&out));
     insta::assert_snapshot!("own_plugin_guestbook_summary", stdout(&out));
 

@@ -229,6 +229,25 @@ fn uses_helm(case_dir: &Path) -> bool {
         })
 }
 
+/// The cases under `tests/<dir>` that do (or do not) run real helm; never too few.
+fn cases(dir: &str, helm: bool) -> Vec<PathBuf> {
+    let cases: Vec<PathBuf> = case_dirs(dir)
+        .into_iter()
+        .filter(|d| uses_helm(d) == helm)
+        .collect();
+    let least = match (dir, helm) {
+        ("bad-input", false) => 25,
+        (_, true) => 2,
+        _ => 10,
+    };
+    assert!(
+        cases.len() >= least,
+        "only {} cases in tests/{dir}",
+        cases.len()
+    );
+    cases
+}
+
 fn case_dirs(dir: &str) -> Vec<PathBuf> {
     let root = common::repo_root().join("tests").join(dir);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -242,7 +261,7 @@ fn case_dirs(dir: &str) -> Vec<PathBuf> {
 
 #[test]
 fn golden_renders() {
-    golden(case_dirs("render").into_iter().filter(|d| !uses_helm(d)));
+    golden(cases("render", false));
 }
 
 /// The helm cases (the helm example among them), through real helm.
@@ -252,15 +271,10 @@ fn golden_renders() {
     ignore = "needs helm: run scripts/install-helm.sh, put it on PATH or set HELM_BIN"
 )]
 fn golden_renders_with_helm() {
-    let cases: Vec<PathBuf> = case_dirs("render")
-        .into_iter()
-        .filter(|d| uses_helm(d))
-        .collect();
-    assert!(cases.len() >= 2, "only {} helm cases", cases.len());
-    golden(cases);
+    golden(cases("render", true));
 }
 
-fn golden(cases: impl IntoIterator<Item = PathBuf>) {
+fn golden(cases: Vec<PathBuf>) {
     let mut failures = Vec::new();
     for dir in cases {
         let case = Case::new(&dir);
@@ -292,12 +306,7 @@ fn golden(cases: impl IntoIterator<Item = PathBuf>) {
 
 #[test]
 fn bad_input_corpus() {
-    let cases: Vec<PathBuf> = case_dirs("bad-input")
-        .into_iter()
-        .filter(|d| !uses_helm(d))
-        .collect();
-    assert!(cases.len() >= 25, "only {} bad-input cases", cases.len());
-    bad_input(cases);
+    bad_input(cases("bad-input", false));
 }
 
 /// The helm failure cases, through real helm.
@@ -307,12 +316,7 @@ fn bad_input_corpus() {
     ignore = "needs helm: run scripts/install-helm.sh, put it on PATH or set HELM_BIN"
 )]
 fn bad_input_corpus_with_helm() {
-    let cases: Vec<PathBuf> = case_dirs("bad-input")
-        .into_iter()
-        .filter(|d| uses_helm(d))
-        .collect();
-    assert!(cases.len() >= 4, "only {} helm cases", cases.len());
-    bad_input(cases);
+    bad_input(cases("bad-input", true));
 }
 
 fn bad_input(cases: Vec<PathBuf>) {
