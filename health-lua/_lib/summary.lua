@@ -75,21 +75,17 @@ function M.groups(bad)
     end
   end
 
-  local ordered = {}
-  local placed = {}
-  for _, status in ipairs(WORST_FIRST) do
-    placed[status] = true
-  end
   -- Codes outside Argo CD's list (none expected) go last, in order of appearance.
   local order = {}
   for _, status in ipairs(WORST_FIRST) do
     order[#order + 1] = status
   end
   for _, status in ipairs(statuses) do
-    if not placed[status] then
+    if common.RANK[status] == nil then
       order[#order + 1] = status
     end
   end
+  local ordered = {}
   for _, status in ipairs(order) do
     local bucket = buckets[status]
     if bucket ~= nil then
