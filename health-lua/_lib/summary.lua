@@ -13,10 +13,10 @@ local M = {}
 
 -- Names shown per group; the rest of the group is counted as `+K more`.
 M.MAX_NAMES = 10
--- The message stays within this many bytes: a group that does not fit is shown with fewer names,
--- and when even one name does not fit, it and every later group are counted in the final
--- `+N more`. The count, the notes and the first group are always shown, whole: the sandbox has no
--- string library to cut a reason text.
+-- The message stays within this many bytes: a group that does not fit is shown with as many names
+-- as fit (at least one) and ends the list, and a group of which not even one name fits is left out;
+-- the groups after the last one shown are counted in the final `+N more`. The count, the notes and
+-- the first group are always shown, whole: the sandbox has no string library to cut a reason text.
 M.MAX_CHARS = 1000
 
 -- Health codes from worst to best (gitops-engine `health.IsWorse` order, reversed).
@@ -156,6 +156,10 @@ function M.message(ok, total, label, notes, bad, noun)
     parts[#parts + 1] = text
     length = length + 2 + #text
     left = left - g.count
+    -- A group cut short ends the list: no better group is named while names of this one are left out.
+    if take < #g.names then
+      break
+    end
   end
   if left > 0 then
     parts[#parts + 1] = "+" .. tostring(left) .. " more"
