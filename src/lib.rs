@@ -2,6 +2,7 @@
 //! harness that make Argo CD and Karmada work as one multi-cluster GitOps system.
 
 pub mod argo;
+pub mod artifacts;
 pub mod cli;
 pub mod diag;
 pub mod exec;
@@ -9,4 +10,5 @@ pub mod generated;
 pub mod health;
 pub mod karmada;
 pub mod render;
+pub mod sidecar;
 pub mod yaml;
