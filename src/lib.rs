@@ -9,6 +9,7 @@ pub mod exec;
 pub mod generated;
 pub mod health;
 pub mod karmada;
+pub mod kube;
 pub mod render;
 pub mod sidecar;
 pub mod yaml;

@@ -10,9 +10,12 @@
 
 pub mod defaults;
 pub mod fields;
+pub mod inputs;
 pub mod naming;
 pub mod overrides;
 pub mod placement;
 pub mod policy;
 pub mod schema;
 pub mod scope;
+
+pub use inputs::{Inputs, Origin, Overlay, OverlayRenderer, Param, Params};

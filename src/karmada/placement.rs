@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::fields::{Field, error};
 
 mod parse;
-use crate::render::AppContext;
+use super::Params;
 use parse::*;
 
 pub const API_VERSION: &str = "argocd-karmada-plugin/v1alpha1";
@@ -367,14 +369,13 @@ const TOP_KEYS: &[&str] = &[
 const AFFINITY_KEYS: &[&str] = &["names", "selector", "exclude", "provider", "region", "zone"];
 
 impl Placement {
-    /// Reads `karmada.yaml` from the app directory and applies the plugin parameters.
-    pub fn load(ctx: &AppContext) -> Result<Placement> {
-        let shown = ctx.display("karmada.yaml");
-        let text = std::fs::read_to_string(ctx.app_dir.join("karmada.yaml"))
-            .with_context(|| format!("{shown}: cannot read"))?;
-        let doc = crate::yaml::parse_one(&text, &shown)?;
-        let mut placement = Placement::parse(&doc, &shown)?;
-        placement.apply_params(&ctx.params)?;
+    /// Reads the placement file at `path` (named `shown` in messages) and applies the plugin
+    /// parameters.
+    pub fn load(path: &Path, shown: &str, params: &Params) -> Result<Placement> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+        let doc = crate::yaml::parse_one(&text, shown)?;
+        let mut placement = Placement::parse(&doc, shown)?;
+        placement.apply_params(params)?;
         placement.validate()?;
         Ok(placement)
     }
@@ -457,11 +458,11 @@ impl Placement {
     }
 
     /// Plugin parameters win over the file.
-    pub fn apply_params(&mut self, params: &crate::render::Params) -> Result<()> {
+    pub fn apply_params(&mut self, params: &Params) -> Result<()> {
         let file = self.file.clone();
         let param_err =
             |name: &str, msg: String| anyhow::anyhow!("{file}: parameter `{name}`: {msg}");
-        if let Some(names) = &params.clusters {
+        if let Some(names) = params.clusters.as_ref().map(|p| &p.value) {
             let names = clean_names(names).map_err(|m| param_err("clusters", m))?;
             // An empty list (e.g. cleared in the Argo CD UI) keeps the file's clusters.
             if !names.is_empty() {
@@ -479,7 +480,7 @@ impl Placement {
                 });
             }
         }
-        if let Some(exclude) = &params.exclude_clusters {
+        if let Some(exclude) = params.exclude_clusters.as_ref().map(|p| &p.value) {
             let exclude = clean_names(exclude).map_err(|m| param_err("exclude-clusters", m))?;
             match &mut self.clusters {
                 Clusters::One(a) => a.exclude = exclude,
@@ -490,7 +491,7 @@ impl Placement {
                 }
             }
         }
-        if let Some(mode) = &params.replicas_mode {
+        if let Some(mode) = params.replicas_mode.as_ref().map(|p| &p.value) {
             let mode = mode.trim();
             self.replicas = match mode {
                 "Duplicated" => Replicas::Duplicated,
@@ -512,7 +513,7 @@ impl Placement {
                 }
             };
         }
-        if let Some(weights) = &params.weights {
+        if let Some(weights) = params.weights.as_ref().map(|p| &p.value) {
             let mut list = Vec::new();
             for (cluster, w) in weights {
                 let w: i64 = w.trim().parse().map_err(|_| {

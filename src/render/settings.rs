@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-use super::Params;
+use crate::karmada::{Origin, Param, Params};
 use crate::karmada::placement::{Affinity, Clusters, Placement, Replicas};
 
 /// How Argo CD carries a parameter's value (`collectionType` of a ParameterAnnouncement).
@@ -213,13 +213,19 @@ impl Setting {
         Ok(())
     }
 
-    /// Stores the value in the matching [`Params`] field.
-    pub fn store(&self, params: &mut Params, value: SettingValue) {
+    /// Stores the value, with where it came from, in the matching [`Params`] field.
+    pub fn store(&self, params: &mut Params, value: SettingValue, origin: Origin) {
         match (self.field, value) {
-            (Field::Clusters, SettingValue::Array(a)) => params.clusters = Some(a),
-            (Field::ExcludeClusters, SettingValue::Array(a)) => params.exclude_clusters = Some(a),
-            (Field::ReplicasMode, SettingValue::String(s)) => params.replicas_mode = Some(s),
-            (Field::Weights, SettingValue::Map(m)) => params.weights = Some(m),
+            (Field::Clusters, SettingValue::Array(a)) => {
+                params.clusters = Some(Param::new(a, origin));
+            }
+            (Field::ExcludeClusters, SettingValue::Array(a)) => {
+                params.exclude_clusters = Some(Param::new(a, origin));
+            }
+            (Field::ReplicasMode, SettingValue::String(s)) => {
+                params.replicas_mode = Some(Param::new(s, origin));
+            }
+            (Field::Weights, SettingValue::Map(m)) => params.weights = Some(Param::new(m, origin)),
             // Values are built from `self.collection`, so the shapes always agree.
             _ => {}
         }
@@ -228,10 +234,16 @@ impl Setting {
     /// The value held in the matching [`Params`] field, if set.
     pub fn get(&self, params: &Params) -> Option<SettingValue> {
         match self.field {
-            Field::Clusters => params.clusters.clone().map(SettingValue::Array),
-            Field::ExcludeClusters => params.exclude_clusters.clone().map(SettingValue::Array),
-            Field::ReplicasMode => params.replicas_mode.clone().map(SettingValue::String),
-            Field::Weights => params.weights.clone().map(SettingValue::Map),
+            Field::Clusters => params.clusters.clone().map(|p| SettingValue::Array(p.value)),
+            Field::ExcludeClusters => params
+                .exclude_clusters
+                .clone()
+                .map(|p| SettingValue::Array(p.value)),
+            Field::ReplicasMode => params
+                .replicas_mode
+                .clone()
+                .map(|p| SettingValue::String(p.value)),
+            Field::Weights => params.weights.clone().map(|p| SettingValue::Map(p.value)),
         }
     }
 
@@ -425,7 +437,7 @@ mod tests {
         });
         let mut p = Placement::parse(&doc, "k.yaml").unwrap();
         let params = Params {
-            exclude_clusters: Some(vec!["b".into()]),
+            exclude_clusters: Some(Param::new(vec!["b".into()], Origin::AppParameters)),
             ..Params::default()
         };
         p.apply_params(&params).unwrap();

@@ -1,7 +1,7 @@
 //! Parsing, parameters and cross-field checks of `karmada.yaml`.
 
 use super::*;
-use crate::render::Params;
+use crate::karmada::{Origin, Param, Params};
 
 fn parse(text: &str) -> Result<Placement> {
     let doc = crate::yaml::parse_one(text, "k.yaml")?;
@@ -223,6 +223,10 @@ fn selectors_cannot_be_checked_by_name_but_exclusions_can() {
     );
 }
 
+fn given<T>(value: T) -> Param<T> {
+    Param::new(value, Origin::AppParameters)
+}
+
 #[test]
 fn parameters_win() {
     let doc = crate::yaml::parse_one(
@@ -234,13 +238,13 @@ fn parameters_win() {
         .unwrap();
     let mut p = Placement::parse(&doc, "k.yaml").unwrap();
     p.apply_params(&Params {
-        clusters: Some(vec!["member3".into(), " member4 ".into()]),
-        exclude_clusters: Some(vec![]),
+        clusters: Some(given(vec!["member3".into(), " member4 ".into()])),
+        exclude_clusters: Some(given(vec![])),
         replicas_mode: None,
-        weights: Some(BTreeMap::from([
+        weights: Some(given(BTreeMap::from([
             ("member3".to_string(), "2".to_string()),
             ("member4".to_string(), "1".to_string()),
-        ])),
+        ]))),
     })
     .unwrap();
     p.validate().unwrap();
@@ -256,14 +260,14 @@ fn parameters_win() {
         Replicas::Weighted(vec![("member3".into(), 2), ("member4".into(), 1)])
     );
     p.apply_params(&Params {
-        replicas_mode: Some("Duplicated".into()),
+        replicas_mode: Some(given("Duplicated".into())),
         ..Params::default()
     })
     .unwrap();
     assert_eq!(p.replicas, Replicas::Duplicated);
     let e = p
         .apply_params(&Params {
-            replicas_mode: Some("Divded".into()),
+            replicas_mode: Some(given("Divded".into())),
             ..Params::default()
         })
         .unwrap_err();
@@ -273,7 +277,7 @@ fn parameters_win() {
     );
     let e = p
         .apply_params(&Params {
-            weights: Some(BTreeMap::from([("member3".to_string(), "x".to_string())])),
+            weights: Some(given(BTreeMap::from([("member3".to_string(), "x".to_string())]))),
             ..Params::default()
         })
         .unwrap_err();
