@@ -28,7 +28,13 @@ pub struct Artifact {
 ///
 /// A file that exists but cannot be read is an error, never "stale": overwriting it would
 /// destroy whatever it holds.
-pub fn refresh(root: &Path, path: &str, target: &Target, content: &str, check: bool) -> Result<bool> {
+pub fn refresh(
+    root: &Path,
+    path: &str,
+    target: &Target,
+    content: &str,
+    check: bool,
+) -> Result<bool> {
     let full = root.join(path);
     let current = match std::fs::read_to_string(&full) {
         Ok(text) => Some(text),

@@ -43,7 +43,10 @@ mod tests {
     fn groups_like_parse_group_version() {
         assert_eq!(api_group("v1"), Some(""));
         assert_eq!(api_group("apps/v1"), Some("apps"));
-        assert_eq!(api_group("policy.karmada.io/v1alpha1"), Some("policy.karmada.io"));
+        assert_eq!(
+            api_group("policy.karmada.io/v1alpha1"),
+            Some("policy.karmada.io")
+        );
         assert_eq!(api_group("a/b/c"), None);
         assert_eq!(api_group("/"), Some(""));
     }

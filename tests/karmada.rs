@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
-use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
 use argocd_karmada_plugin::karmada::{Inputs, Overlay, Params};
+use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
 use serde_json::Value;
 
 /// Every Karmada CRD schema, by `apiVersion kind`.

@@ -186,7 +186,12 @@ fn tokens(src: &str) -> Vec<String> {
 }
 
 /// Parses the path (or `use` tree) starting at `t[i]`, appending full paths to `out`.
-fn parse_tree(t: &[String], mut i: usize, prefix: Vec<String>, out: &mut Vec<Vec<String>>) -> usize {
+fn parse_tree(
+    t: &[String],
+    mut i: usize,
+    prefix: Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) -> usize {
     let mut path = prefix;
     loop {
         match t.get(i).map(String::as_str) {
@@ -350,13 +355,20 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
 }
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             collect(&p, root, out);
         } else if p.extension().is_some_and(|e| e == "rs") {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, std::fs::read_to_string(&p).unwrap()));
         }
     }
@@ -369,7 +381,10 @@ fn the_module_graph_is_one_way() {
     collect(&src, &src, &mut files);
     assert!(files.len() > 40, "only {} files found", files.len());
     let refs: usize = files.iter().map(|(r, s)| references(r, s).len()).sum();
-    assert!(refs > 100, "only {refs} references found: the scanner is broken");
+    assert!(
+        refs > 100,
+        "only {refs} references found: the scanner is broken"
+    );
     let problems = violations(&files);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

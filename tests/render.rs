@@ -349,6 +349,33 @@ fn quick_start_renders_guestbook_without_tools() {
     );
 }
 
+/// Regression: `gen` read an unreadable file as empty, called it stale and overwrote it.
+#[test]
+fn gen_never_overwrites_a_file_it_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("plugin")).unwrap();
+    let bytes = b"# hand edits \xff\xfe not UTF-8\n";
+    std::fs::write(tmp.path().join("plugin/plugin.yaml"), bytes).unwrap();
+    for args in [&["gen"][..], &["gen", "--check"][..]] {
+        let out = Command::new(common::bin())
+            .args(args)
+            .arg("--root")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("plugin/plugin.yaml: cannot read: "),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("plugin/plugin.yaml")).unwrap(),
+            bytes
+        );
+    }
+}
+
 /// Committed generated files (plugin.yaml, README settings) match the settings table.
 #[test]
 fn generated_files_are_fresh() {

@@ -203,9 +203,7 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => {
-                overlay_patches(file, &path, dir, objects, items, normalize, overlay)?
-            }
+            Some(dir) => overlay_patches(file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
         let fixed = Fixed::new(entry);

@@ -26,8 +26,8 @@ pub struct Placement {
     pub clusters: Clusters,
     pub replicas: Replicas,
     pub spread: Vec<Spread>,
-    /// Propagate referenced ConfigMaps/Secrets/ServiceAccounts/PVCs along (default on).
-    pub propagate_deps: bool,
+    /// Propagate referenced ConfigMaps/Secrets/ServiceAccounts/PVCs along.
+    pub propagate_deps: PropagateDeps,
     pub failover: Option<Failover>,
     pub conflict_resolution: ConflictResolution,
     pub priority: i32,
@@ -40,6 +40,17 @@ pub struct Placement {
     pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub overrides: Vec<Override>,
+}
+
+/// `propagateDeps`: on unless the file says `false`, for a parsed file and for
+/// `Placement::default()` alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PropagateDeps(pub bool);
+
+impl Default for PropagateDeps {
+    fn default() -> Self {
+        PropagateDeps(true)
+    }
 }
 
 /// Which member clusters: one affinity, or ordered affinity groups (tried in order; failover).
@@ -372,7 +383,8 @@ impl Placement {
     /// Reads the placement file at `path` (named `shown` in messages) and applies the plugin
     /// parameters.
     pub fn load(path: &Path, shown: &str, params: &Params) -> Result<Placement> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
         let doc = crate::yaml::parse_one(&text, shown)?;
         let mut placement = Placement::parse(&doc, shown)?;
         placement.apply_params(params)?;
@@ -421,7 +433,10 @@ impl Placement {
             clusters,
             replicas: obj.opt("replicas", parse_replicas)?.unwrap_or_default(),
             spread: obj.opt("spread", parse_spread)?.unwrap_or_default(),
-            propagate_deps: obj.opt("propagateDeps", |f| f.bool())?.unwrap_or(true),
+            propagate_deps: obj
+                .opt("propagateDeps", |f| f.bool())?
+                .map(PropagateDeps)
+                .unwrap_or_default(),
             failover: obj.opt("failover", parse_failover)?,
             conflict_resolution: obj
                 .opt("conflictResolution", |f| {
@@ -642,7 +657,7 @@ impl Placement {
             application: Some(_),
             ..
         }) = &self.failover
-            && !self.propagate_deps
+            && !self.propagate_deps.0
         {
             return Err(error(
                 file,

@@ -11,8 +11,8 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-use super::settings::{self, Collection, SETTINGS, Setting, SettingValue};
 use super::AppContext;
+use super::settings::{self, Collection, SETTINGS, Setting, SettingValue};
 use crate::argo::cmp::env::escape_param_name;
 use crate::karmada::{Origin, Params};
 use crate::kube::is_dns1123_label;
@@ -235,9 +235,12 @@ fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(Origi
     }
     let base = format!("PARAM_{}", escape_param_name(s.name));
     Ok(match s.collection {
-        Collection::String => env
-            .get(&base)
-            .map(|v| (Origin::ParamEnv(base.clone()), SettingValue::String(v.clone()))),
+        Collection::String => env.get(&base).map(|v| {
+            (
+                Origin::ParamEnv(base.clone()),
+                SettingValue::String(v.clone()),
+            )
+        }),
         Collection::Array => {
             let mut items = Vec::new();
             while let Some(v) = env.get(&format!("{base}_{}", items.len())) {
@@ -258,8 +261,12 @@ fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(Origi
                 .iter()
                 .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_lowercase(), v.clone())))
                 .collect();
-            (!map.is_empty())
-                .then(|| (Origin::ParamEnv(format!("{base}_*")), SettingValue::Map(map)))
+            (!map.is_empty()).then(|| {
+                (
+                    Origin::ParamEnv(format!("{base}_*")),
+                    SettingValue::Map(map),
+                )
+            })
         }
     })
 }
@@ -340,7 +347,10 @@ mod tests {
         let from = |v: &str| Origin::ParamEnv(v.into());
         assert_eq!(
             p.clusters,
-            Some(Param::new(vec!["a".into(), "b".into()], from("PARAM_CLUSTERS_*")))
+            Some(Param::new(
+                vec!["a".into(), "b".into()],
+                from("PARAM_CLUSTERS_*")
+            ))
         );
         assert_eq!(
             p.replicas_mode,

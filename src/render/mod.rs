@@ -70,8 +70,9 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
         origins: &origins,
         ..ctx.inputs()
     };
-    let policies =
-        karmada::policy::build(app, &placement, &mut objects, &|dir| source::overlay(ctx, dir))?;
+    let policies = karmada::policy::build(app, &placement, &mut objects, &|dir| {
+        source::overlay(ctx, dir)
+    })?;
     crate::yaml::to_stream(objects.iter().chain(&policies))
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-use crate::karmada::{Origin, Param, Params};
 use crate::karmada::placement::{Affinity, Clusters, Placement, Replicas};
+use crate::karmada::{Origin, Param, Params};
 
 /// How Argo CD carries a parameter's value (`collectionType` of a ParameterAnnouncement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +234,10 @@ impl Setting {
     /// The value held in the matching [`Params`] field, if set.
     pub fn get(&self, params: &Params) -> Option<SettingValue> {
         match self.field {
-            Field::Clusters => params.clusters.clone().map(|p| SettingValue::Array(p.value)),
+            Field::Clusters => params
+                .clusters
+                .clone()
+                .map(|p| SettingValue::Array(p.value)),
             Field::ExcludeClusters => params
                 .exclude_clusters
                 .clone()

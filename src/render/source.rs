@@ -117,8 +117,12 @@ pub fn check_object(obj: &Value) -> Result<()> {
     };
     for key in ["apiVersion", "kind"] {
         match map.get(key) {
-            Some(Value::String(s)) if key == "apiVersion" && crate::kube::api_group(s).is_none() => {
-                bail!("apiVersion: \"{s}\" is not a valid apiVersion (`group/version` or `version`)")
+            Some(Value::String(s))
+                if key == "apiVersion" && crate::kube::api_group(s).is_none() =>
+            {
+                bail!(
+                    "apiVersion: \"{s}\" is not a valid apiVersion (`group/version` or `version`)"
+                )
             }
             Some(Value::String(s)) if !s.trim().is_empty() => {}
             None | Some(Value::Null) => bail!("{key}: missing"),

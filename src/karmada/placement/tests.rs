@@ -27,10 +27,33 @@ fn minimal_placement_defaults() {
         })
     );
     assert_eq!(p.replicas, Replicas::Duplicated);
-    assert!(p.propagate_deps);
+    assert_eq!(p.propagate_deps, PropagateDeps(true));
     assert_eq!(p.conflict_resolution, ConflictResolution::Abort);
     assert_eq!(p.preemption, Preemption::Never);
     assert_eq!(p.priority, 0);
+    // Regression: the type's default used to say `propagateDeps: false`.
+    let d = Placement::default();
+    assert_eq!(
+        (
+            d.propagate_deps,
+            d.replicas,
+            d.conflict_resolution,
+            d.preemption,
+            d.priority
+        ),
+        (
+            p.propagate_deps,
+            p.replicas,
+            p.conflict_resolution,
+            p.preemption,
+            p.priority
+        )
+    );
+    let off = parse(&format!(
+        "{HEAD}clusters: {{names: [member1]}}\npropagateDeps: false\n"
+    ))
+    .unwrap();
+    assert_eq!(off.propagate_deps, PropagateDeps(false));
 }
 
 #[test]
@@ -277,7 +300,10 @@ fn parameters_win() {
     );
     let e = p
         .apply_params(&Params {
-            weights: Some(given(BTreeMap::from([("member3".to_string(), "x".to_string())]))),
+            weights: Some(given(BTreeMap::from([(
+                "member3".to_string(),
+                "x".to_string(),
+            )]))),
             ..Params::default()
         })
         .unwrap_err();

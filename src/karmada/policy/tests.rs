@@ -1,8 +1,8 @@
 //! Policy building: rules, shapes, waves, names, and invariants every output keeps.
 
-use std::collections::BTreeMap;
 use super::*;
 use crate::karmada::Overlay;
+use std::collections::BTreeMap;
 
 struct App {
     overlays: BTreeMap<String, Vec<Value>>,
@@ -143,6 +143,41 @@ fn duplicates_are_errors_naming_both() {
     assert_eq!(
         e.to_string(),
         "the rendered app: object #3: duplicate object apps/Deployment dest/web (first in the rendered app: object #1 as apps/v1, here as apps/v1beta1)"
+    );
+    // Identity follows scope, as Argo CD applies objects: a cluster-scoped object's namespace
+    // (built-in kind, or a CRD of the app) is ignored, a namespaced one's is filled in.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec: {group: example.com, scope: Cluster, names: {kind: Widget}}\n";
+    for (objects, dup) in [
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: x}\n".to_string(),
+            "Namespace shop",
+        ),
+        (
+            format!("{crd}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: a}}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: b}}\n"),
+            "example.com/Widget w",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: dest}\n".to_string(),
+            "ConfigMap dest/c",
+        ),
+    ] {
+        let e = app.build("clusters: {names: [m1]}\n", &objects).unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("duplicate object {dup} (first in")),
+            "{e}"
+        );
+    }
+    let distinct = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: other}\n";
+    app.build("clusters: {names: [m1]}\n", distinct).unwrap();
+    let e = app
+        .build(
+            "clusters: {names: [m1]}\n",
+            "apiVersion: a/b/c\nkind: X\nmetadata: {name: x}\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the rendered app: object #1: apiVersion: \"a/b/c\" is not a valid apiVersion (`group/version` or `version`)"
     );
 }
 
