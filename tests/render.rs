@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 5] = [
+const CASE_FILES: [&str; 6] = [
     "env",
     "args",
     "source",
     "helm-output.yaml",
     "expected-error.txt",
+    "expected-hint.txt",
 ];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
@@ -288,6 +289,16 @@ fn bad_input_corpus() {
             problems.push(format!(
                 "first stderr line\n    {first}\n  expected\n    {expected}"
             ));
+        }
+        let hint_file = dir.join("expected-hint.txt");
+        if hint_file.exists() {
+            let want = format!("hint: {}", common::read(&hint_file).trim_end_matches('\n'));
+            let second = stderr.lines().nth(1).unwrap_or("");
+            if second != want {
+                problems.push(format!(
+                    "second stderr line\n    {second}\n  expected\n    {want}"
+                ));
+            }
         }
         if stderr.contains("panicked") {
             problems.push(format!("panic: {stderr}"));

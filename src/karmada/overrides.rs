@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::fields::error;
 use super::placement::{ContainerArgs, Override, Placement};
 use super::policy::Item;
 use super::scope;
+use crate::diag::error;
 
 mod compose;
 mod overlay;

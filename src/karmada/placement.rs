@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::fields::{Field, error};
+use crate::diag::{Field, error};
 
 mod parse;
 use super::Params;
@@ -517,14 +517,8 @@ impl Placement {
                 "AvailableReplicas" => Replicas::Dynamic,
                 "Aggregated" => Replicas::Aggregated,
                 other => {
-                    let hint = crate::diag::suggestion(other, REPLICA_MODES.iter().copied());
-                    return Err(param_err(
-                        "replicas-mode",
-                        format!(
-                            "\"{other}\" is not one of {}{hint}",
-                            REPLICA_MODES.map(|m| format!("\"{m}\"")).join(", ")
-                        ),
-                    ));
+                    let why = crate::diag::not_one_of(other, REPLICA_MODES);
+                    return Err(param_err("replicas-mode", why));
                 }
             };
         }

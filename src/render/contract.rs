@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::AppContext;
 use super::settings::{self, Collection, SETTINGS, Setting, SettingValue};
 use crate::argo::cmp::env::escape_param_name;
+use crate::diag::{Diagnostic, error};
 use crate::karmada::{Origin, Params};
 use crate::kube::is_dns1123_label;
 
@@ -149,30 +150,27 @@ fn app_parameters(env: &Env) -> Result<AppParameters> {
         .context(VAR)?;
     let Value::Array(items) = doc else {
         bail!(
-            "{VAR}: expected a JSON array of parameters, found {}",
+            "{VAR}: must be a JSON array of parameters, not {}",
             type_name(&doc)
         );
     };
     for (i, item) in items.iter().enumerate() {
         let Value::Object(obj) = item else {
             bail!(
-                "{VAR}: [{i}]: expected an object with `name`, found {}",
+                "{VAR}: [{i}]: must be an object with `name`, not {}",
                 type_name(item)
             );
         };
         let Some(name) = obj.get("name").and_then(Value::as_str) else {
-            bail!("{VAR}: [{i}]: missing `name`");
+            return Err(error(
+                VAR,
+                &format!("[{i}].name"),
+                "missing (this field is required)",
+            ));
         };
         let Some(setting) = settings::find(name) else {
-            bail!(
-                "{VAR}: {name}: unknown parameter{}; known: {}",
-                crate::diag::suggestion(name, SETTINGS.iter().map(|s| s.name)),
-                SETTINGS
-                    .iter()
-                    .map(|s| s.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let known = SETTINGS.iter().map(|s| s.name);
+            return Err(Diagnostic::unknown(VAR, name, "parameter", name, known).into());
         };
         if let Some(v) = json_value(setting, obj).with_context(|| format!("{VAR}: {name}"))? {
             out.values.insert(name.to_string(), v);
@@ -194,14 +192,14 @@ fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Optio
     let strings = |v: &Value, what: &str| -> Result<String> {
         v.as_str()
             .map(str::to_string)
-            .ok_or_else(|| anyhow!("{what}: expected a string, found {}", type_name(v)))
+            .ok_or_else(|| anyhow!("{what}: must be a string, not {}", type_name(v)))
     };
     if let Some(v) = obj.get(want) {
         return Ok(Some(match s.collection {
             Collection::String => SettingValue::String(strings(v, "string")?),
             Collection::Array => {
                 let Value::Array(a) = v else {
-                    bail!("array: expected a JSON array, found {}", type_name(v));
+                    bail!("array: must be a JSON array, not {}", type_name(v));
                 };
                 SettingValue::Array(
                     a.iter()
@@ -212,7 +210,7 @@ fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Optio
             }
             Collection::Map => {
                 let Value::Object(m) = v else {
-                    bail!("map: expected a JSON object, found {}", type_name(v));
+                    bail!("map: must be a JSON object, not {}", type_name(v));
                 };
                 SettingValue::Map(
                     m.iter()
@@ -381,7 +379,7 @@ mod tests {
                 "ARGOCD_APP_PARAMETERS",
                 r#"[{"name":"cluster","array":[]}]"#
             )]),
-            "ARGOCD_APP_PARAMETERS: cluster: unknown parameter (did you mean \"clusters\"?); known: clusters, exclude-clusters, replicas-mode, weights"
+            "ARGOCD_APP_PARAMETERS: cluster: unknown parameter (did you mean \"clusters\"?)"
         );
         assert_eq!(
             err(&[("ARGOCD_ENV_KARMADA_WEIGHTS", "a=x")]),

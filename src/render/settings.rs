@@ -182,9 +182,8 @@ impl Setting {
         let check_str = |s: &str| -> Result<()> {
             if !self.allowed.is_empty() && !self.allowed.contains(&s) {
                 bail!(
-                    "\"{s}\" is not one of {}{}",
-                    self.allowed.join(", "),
-                    crate::diag::suggestion(s, self.allowed.iter().copied())
+                    "{}",
+                    crate::diag::not_one_of(s, self.allowed.iter().copied())
                 );
             }
             Ok(())
@@ -417,7 +416,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "\"Divded\" is not one of Duplicated, Divided, AvailableReplicas, Aggregated (did you mean \"Divided\"?)"
+            "\"Divded\" is not one of \"Duplicated\", \"Divided\", \"AvailableReplicas\", \"Aggregated\" (did you mean \"Divided\"?)"
         );
         let weights = find("weights").unwrap();
         assert!(

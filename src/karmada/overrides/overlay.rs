@@ -6,8 +6,8 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::{Normalizer, plaintext};
+use crate::diag::error;
 use crate::karmada::OverlayRenderer;
-use crate::karmada::fields::error;
 use crate::karmada::policy::{Item, ObjectKey};
 
 /// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
