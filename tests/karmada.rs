@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
+use argocd_karmada_plugin::karmada::{Inputs, Overlay, Params};
 use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
-use argocd_karmada_plugin::render::{AppContext, Params};
 use serde_json::Value;
 
 /// Every Karmada CRD schema, by `apiVersion kind`.
@@ -111,30 +111,32 @@ impl Lib {
         let text =
             format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
         std::fs::write(self.dir.path().join("karmada.yaml"), text)?;
-        std::fs::create_dir_all(self.dir.path().join("overlays/m2"))?;
-        let ctx = AppContext {
-            app_name: "My_App".into(),
-            namespace: "dest".into(),
-            app_dir: self.dir.path().to_path_buf(),
-            display_dir: String::new(),
-            params: Params::default(),
-            kube_version: None,
-            api_versions: Vec::new(),
+        let app = Inputs {
+            app_name: "My_App",
+            namespace: "dest",
+            origins: &[],
         };
-        let p = Placement::load(&ctx)?;
+        let p = Placement::load(
+            &self.dir.path().join("karmada.yaml"),
+            "karmada.yaml",
+            &Params::default(),
+        )?;
         let mut objs = argocd_karmada_plugin::yaml::parse_stream(objects, "app")?;
         // The "overlay" is the base with one more replica and another config value.
         let base = objs.clone();
-        let overlay = move |_: &Path| -> Result<Vec<Value>> {
+        let overlay = move |dir: &str| -> Result<Overlay> {
             let mut o = base.clone();
             for obj in &mut o {
                 if obj["kind"] == "ConfigMap" {
                     obj["data"]["mode"] = "overlay".into();
                 }
             }
-            Ok(o)
+            Ok(Overlay {
+                objects: o,
+                origin: format!("{dir} (overlay)"),
+            })
         };
-        let policies = policy::build(&ctx, &p, &mut objs, &overlay)?;
+        let policies = policy::build(app, &p, &mut objs, &overlay)?;
         objs.extend(policies);
         Ok(objs)
     }

@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 5] = ["env", "args", "source", "expected-error.txt", "symlinks"];
+const CASE_FILES: [&str; 6] = [
+    "env",
+    "args",
+    "source",
+    "expected-error.txt",
+    "expected-hint.txt",
+    "symlinks",
+];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
 struct Case {
@@ -344,6 +351,16 @@ fn bad_input(cases: Vec<PathBuf>) {
                 "first stderr line\n    {first}\n  expected\n    {expected}"
             ));
         }
+        let hint_file = dir.join("expected-hint.txt");
+        if hint_file.exists() {
+            let want = format!("hint: {}", common::read(&hint_file).trim_end_matches('\n'));
+            let second = stderr.lines().nth(1).unwrap_or("");
+            if second != want {
+                problems.push(format!(
+                    "second stderr line\n    {second}\n  expected\n    {want}"
+                ));
+            }
+        }
         if stderr.contains("panicked") {
             problems.push(format!("panic: {stderr}"));
         }
@@ -377,6 +394,33 @@ fn quick_start_renders_guestbook_without_tools() {
         kinds.starts_with(&["ConfigMap", "Deployment", "Service"]),
         "{kinds:?}"
     );
+}
+
+/// Regression: `gen` read an unreadable file as empty, called it stale and overwrote it.
+#[test]
+fn gen_never_overwrites_a_file_it_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("plugin")).unwrap();
+    let bytes = b"# hand edits \xff\xfe not UTF-8\n";
+    std::fs::write(tmp.path().join("plugin/plugin.yaml"), bytes).unwrap();
+    for args in [&["gen"][..], &["gen", "--check"][..]] {
+        let out = Command::new(common::bin())
+            .args(args)
+            .arg("--root")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("plugin/plugin.yaml: cannot read: "),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("plugin/plugin.yaml")).unwrap(),
+            bytes
+        );
+    }
 }
 
 /// Committed generated files (plugin.yaml, README settings) match the settings table.

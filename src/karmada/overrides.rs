@@ -9,11 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::fields::error;
 use super::placement::{ContainerArgs, Override, Placement};
 use super::policy::Item;
 use super::scope;
-use crate::render::AppContext;
+use crate::diag::error;
 
 mod compose;
 mod overlay;
@@ -172,12 +171,11 @@ impl Rules {
 
 /// The override rules of every overridden object.
 pub fn rules(
-    ctx: &AppContext,
     placement: &Placement,
     objects: &[Value],
     items: &[Item],
     normalize: Normalizer<'_>,
-    overlay: super::policy::OverlayRenderer<'_>,
+    overlay: super::OverlayRenderer<'_>,
 ) -> Result<Rules> {
     let file = placement.file.as_str();
     let mut out = Rules::default();
@@ -205,9 +203,7 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => {
-                overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?
-            }
+            Some(dir) => overlay_patches(file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
         let fixed = Fixed::new(entry);

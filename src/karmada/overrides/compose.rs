@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::patch_error_text;
-use crate::karmada::fields::error;
+use crate::diag::error;
 use crate::karmada::policy::Item;
 
 fn plaintext_paths(rule: &Value) -> Vec<&str> {

@@ -51,7 +51,7 @@ pub(super) fn propagation_policy(
         Value::Array(items.iter().map(|it| selector(it)).collect()),
     );
     // Karmada forces propagateDeps on for ServiceImports; say so up front.
-    let deps = p.propagate_deps || items.iter().any(|it| it.kind == "ServiceImport");
+    let deps = p.propagate_deps.0 || items.iter().any(|it| it.kind == "ServiceImport");
     if deps {
         spec.insert("propagateDeps".into(), json!(true));
     }
