@@ -204,10 +204,12 @@ impl RepoRoot {
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)));
         let depth = rel.components().count();
-        if plain && depth > 0 && app.ends_with(rel) {
-            if let Some(root) = app.ancestors().nth(depth) {
-                return Ok(RepoRoot(root.to_path_buf()));
-            }
+        if plain
+            && depth > 0
+            && app.ends_with(rel)
+            && let Some(root) = app.ancestors().nth(depth)
+        {
+            return Ok(RepoRoot(root.to_path_buf()));
         }
         Ok(RepoRoot(app))
     }
