@@ -374,3 +374,92 @@ fn readme_reference_example_is_a_valid_placement() {
     p.validate().unwrap();
     assert_eq!(p.overrides.len(), 3);
 }
+
+/// Karmada's own sample objects read into our typed objects and written back unchanged: the types
+/// hold every field the samples use, with Karmada's names.
+#[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
+fn karmada_samples_round_trip_through_the_typed_objects() {
+    use argocd_karmada_plugin::karmada::api;
+    let reference = common::reference_dir("Karmada samples round trip");
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(doc: &Value) -> Value {
+        let typed: T =
+            serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{e}: {doc:#}"));
+        serde_json::to_value(typed).unwrap()
+    }
+    /// Go's `omitempty` drops `false`, `0`, `""` and empty lists; equal after dropping them means
+    /// no field was lost or renamed.
+    fn prune(v: &Value) -> Value {
+        let empty = |v: &Value| {
+            matches!(v, Value::Bool(false) | Value::Null)
+                || v.as_str() == Some("")
+                || v.as_i64() == Some(0)
+                || v.as_array().is_some_and(Vec::is_empty)
+        };
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(_, x)| !empty(x))
+                    .map(|(k, x)| (k.clone(), prune(x)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(prune).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut kinds = BTreeMap::<String, usize>::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(reference.join("karmada/samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let docs = argocd_karmada_plugin::yaml::parse_stream(&common::read(&path), &name).unwrap();
+        for doc in docs {
+            let kind = doc["kind"].as_str().unwrap_or("").to_string();
+            let back = match kind.as_str() {
+                "PropagationPolicy" | "ClusterPropagationPolicy" => {
+                    round_trip::<api::PropagationPolicy>(&doc)
+                }
+                "OverridePolicy" | "ClusterOverridePolicy" => {
+                    // `overriders` has no omitempty: Karmada writes `{}` when the sample leaves it out.
+                    let mut doc = doc.clone();
+                    doc["spec"]
+                        .as_object_mut()
+                        .unwrap()
+                        .entry("overriders")
+                        .or_insert(serde_json::json!({}));
+                    let back = round_trip::<api::OverridePolicy>(&doc);
+                    assert_eq!(prune(&back), prune(&doc), "{name}");
+                    *kinds.entry(kind).or_default() += 1;
+                    continue;
+                }
+                "ResourceBinding" | "ClusterResourceBinding" => {
+                    round_trip::<api::ResourceBinding>(&doc)
+                }
+                "Cluster" => round_trip::<api::Cluster>(&doc),
+                _ => continue,
+            };
+            assert_eq!(
+                prune(&back),
+                prune(&doc),
+                "{name}: {kind} changed in a round trip"
+            );
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    for kind in [
+        "PropagationPolicy",
+        "ClusterPropagationPolicy",
+        "OverridePolicy",
+        "ClusterOverridePolicy",
+        "ResourceBinding",
+        "Cluster",
+    ] {
+        assert!(kinds.contains_key(kind), "no {kind} sample: {kinds:?}");
+    }
+}

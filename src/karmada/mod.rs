@@ -2,14 +2,18 @@
 //! Karmada stores them in.
 //!
 //! - `placement`: `karmada.yaml` parsed into typed values (plugin parameters applied, cross-checked)
+//! - `api`: Karmada's objects as typed values (policies, bindings, clusters)
 //! - `policy`: (Cluster)PropagationPolicy / (Cluster)OverridePolicy for the rendered objects
 //! - `overrides`: `overrides:` entries turned into override rules per object
 //! - `defaults`: what Karmada's webhooks and CRD defaults do to a stored policy
 //! - `scope`, `naming`, `schema`: object scope, policy names, CRD-schema validation (for tests)
 
+pub mod api;
 pub mod defaults;
+pub mod imageparser;
 pub mod inputs;
 pub mod naming;
+pub mod overridemanager;
 pub mod overrides;
 pub mod placement;
 pub mod policy;

@@ -8,15 +8,17 @@ use serde_json::{Map, Value, json};
 mod spec;
 mod waves;
 
+use super::api::RuleWithCluster;
 use super::naming;
 use super::overrides::Rules;
 use super::placement::Placement;
 use super::scope::{self, Scopes};
 use super::{Inputs, OverlayRenderer};
+pub(crate) use spec::cluster_names;
 use spec::{override_policy, propagation_policy};
 use waves::Waves;
 
-pub const POLICY_API_VERSION: &str = "policy.karmada.io/v1alpha1";
+pub use super::api::POLICY_API_VERSION;
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const MANAGER: &str = "argocd-karmada-plugin";
@@ -122,14 +124,14 @@ pub fn build(
         .collect();
     if !cluster_items.is_empty() {
         let deps = dependent_overrides(&cluster_items, &policy_of);
-        propagation.push(propagation_policy(
+        propagation.push(to_value(propagation_policy(
             app,
             None,
             &cluster_items,
             &deps,
             placement,
             &waves.propagation,
-        ));
+        ))?);
     }
     for ns in &namespaces {
         let ns_items: Vec<&Item> = items
@@ -137,35 +139,40 @@ pub fn build(
             .filter(|it| it.propagated && it.namespace.as_deref() == Some(*ns))
             .collect();
         let deps = dependent_overrides(&ns_items, &policy_of);
-        propagation.push(propagation_policy(
+        propagation.push(to_value(propagation_policy(
             app,
             Some(ns),
             &ns_items,
             &deps,
             placement,
             &waves.propagation,
-        ));
+        ))?);
     }
     // Cluster-scoped overrides first, then namespaced ones, each in object order.
     let mut ordered: Vec<&Vec<usize>> = groups.iter().collect();
     ordered.sort_by_key(|g| (items[g[0]].namespace.is_some(), g[0]));
     for group in ordered {
         let members: Vec<&Item> = group.iter().map(|i| &items[*i]).collect();
-        let group_rules: Vec<&Value> = rules
+        let group_rules: Vec<&RuleWithCluster> = rules
             .ids_of(group[0])
             .into_iter()
             .map(|id| &rules.unique[id])
             .collect();
-        overrides.push(override_policy(
+        overrides.push(to_value(override_policy(
             &override_names[&group[0]],
             &members,
             &group_rules,
             &waves.overrides,
-        ));
+        ))?);
     }
     waves.mark_namespaces(objects, &items);
     propagation.extend(overrides);
     Ok(propagation)
+}
+
+/// A typed Karmada object as the JSON we emit.
+fn to_value(obj: impl serde::Serialize) -> Result<Value> {
+    Ok(serde_json::to_value(obj)?)
 }
 
 /// Checks identity fields, fills the destination namespace, clears namespaces of cluster-scoped

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{Normalizer, plaintext};
 use crate::diag::error;
 use crate::karmada::OverlayRenderer;
+use crate::karmada::api::{OverriderOperator, PlaintextOverrider};
 use crate::karmada::policy::{Item, ObjectKey};
 
 /// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
@@ -21,7 +22,7 @@ pub(super) fn overlay_patches(
     items: &[Item],
     normalize: Normalizer<'_>,
     overlay: OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<Value>>> {
+) -> Result<BTreeMap<usize, Vec<PlaintextOverrider>>> {
     let field = format!("{path}.kustomize");
     let crate::karmada::Overlay {
         objects: mut rendered,
@@ -55,18 +56,27 @@ pub(super) fn overlay_patches(
                 ),
             ));
         }
-        let ops: Vec<Value> = diff
+        let ops: Vec<PlaintextOverrider> = diff
             .0
             .iter()
             .filter_map(|op| {
-                let v = serde_json::to_value(op).unwrap_or(Value::Null);
-                let kind = v["op"].as_str().unwrap_or("replace");
-                let path = v["path"].as_str().unwrap_or("");
+                use OverriderOperator as O;
+                use json_patch::PatchOperation as P;
                 // The API server drops a null `value`: null means "absent" for Kubernetes objects.
-                match (kind, v.get("value")) {
-                    ("add", Some(Value::Null)) => None,
-                    ("replace", Some(Value::Null)) => Some(plaintext("remove", path, None)),
-                    (_, value) => Some(plaintext(kind, path, value.cloned())),
+                match op {
+                    P::Add(a) if a.value.is_null() => None,
+                    P::Add(a) => Some(plaintext(O::Add, a.path.as_str(), Some(a.value.clone()))),
+                    P::Replace(r) if r.value.is_null() => {
+                        Some(plaintext(O::Remove, r.path.as_str(), None))
+                    }
+                    P::Replace(r) => Some(plaintext(
+                        O::Replace,
+                        r.path.as_str(),
+                        Some(r.value.clone()),
+                    )),
+                    P::Remove(r) => Some(plaintext(O::Remove, r.path.as_str(), None)),
+                    // `diff` only writes add, remove and replace.
+                    _ => None,
                 }
             })
             .collect();

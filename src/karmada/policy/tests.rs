@@ -464,7 +464,7 @@ overrides:
     let bad = "clusters: {names: [m1]}\noverrides: [{clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: replace, path: /spec/nothing/here, value: 1}]}]}]\n";
     assert_eq!(
         app.build(bad, WEB).unwrap_err().to_string(),
-        "karmada.yaml: overrides[0].patches[0].ops[0].path: replace /spec/nothing/here cannot be applied to apps/Deployment dest/web: the path does not exist"
+        "karmada.yaml: overrides[0].patches[0].ops[0].path: replace /spec/nothing/here cannot be applied to apps/Deployment dest/web on cluster m1: the path does not exist"
     );
     let bad = "clusters: {names: [m1]}\noverrides: [{clusters: [m1], command: {sidecar: [x]}}]\n";
     assert_eq!(
