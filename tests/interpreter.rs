@@ -39,10 +39,12 @@ fn all() -> Vec<Customization> {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_karmada_oracle),
+    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
+)]
 fn scenarios_give_the_expected_app_health() {
-    let Some(oracle) = oracle("scenarios_give_the_expected_app_health") else {
-        return;
-    };
+    let oracle = oracle("scenarios_give_the_expected_app_health");
     let vm = OracleVm::new(&oracle);
     let all = all();
     let files = scenario_files();
@@ -78,10 +80,12 @@ fn scenarios_give_the_expected_app_health() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_karmada_oracle),
+    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
+)]
 fn the_condition_message_names_clusters_and_cuts_long_lists() {
-    let Some(oracle) = oracle("the_condition_message_names_clusters_and_cuts_long_lists") else {
-        return;
-    };
+    let oracle = oracle("the_condition_message_names_clusters_and_cuts_long_lists");
     let vm = OracleVm::new(&oracle);
     let file = common::repo_root()
         .join("interpreter-lua/scenarios/deployment-200-clusters-3-failures.yaml");
@@ -115,10 +119,12 @@ fn the_condition_message_names_clusters_and_cuts_long_lists() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs reference data: set ARGOCD_KARMADA_SHARED"
+)]
 fn generated_customizations_are_valid_resource_interpreter_customizations() {
-    let Some(reference) = common::reference_dir("generated_customizations_are_valid") else {
-        return;
-    };
+    let reference = common::reference_dir("generated_customizations_are_valid");
     let crd_path = reference
         .join("karmada/crds/bases/config/config.karmada.io_resourceinterpretercustomizations.yaml");
     let crd = argocd_karmada_plugin::yaml::parse_one(&common::read(&crd_path), "crd").unwrap();
@@ -146,10 +152,12 @@ fn generated_customizations_are_valid_resource_interpreter_customizations() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_karmada_oracle),
+    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
+)]
 fn reflection_keeps_what_native_reflection_keeps() {
-    let Some(oracle) = oracle("reflection_keeps_what_native_reflection_keeps") else {
-        return;
-    };
+    let oracle = oracle("reflection_keeps_what_native_reflection_keeps");
     use argocd_karmada_plugin::karmada::interpreter::native;
     use argocd_karmada_plugin::karmada::interpreter::vm::{Call, InterpreterVm};
     let vm = OracleVm::new(&oracle);
@@ -181,10 +189,12 @@ fn reflection_keeps_what_native_reflection_keeps() {
 /// The generated scripts avoid every construct where the gopher-lua of Karmada and Argo CD
 /// builds is known to differ.
 #[test]
+#[cfg_attr(
+    not(has_oracle),
+    ignore = "needs the gopher-lua oracle: set ARGO_LUA_ORACLE"
+)]
 fn generated_scripts_pass_the_gopher_lua_lint() {
-    let Some(lint) = common::oracle("generated_scripts_pass_the_gopher_lua_lint") else {
-        return;
-    };
+    let lint = common::oracle("generated_scripts_pass_the_gopher_lua_lint");
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for c in all() {

@@ -1,7 +1,8 @@
 //! Argo CD's own health fixtures for the workload kinds (gitops-engine `pkg/health/testdata/`
 //! with the expectations of `health_test.go`; argo-cd v3.5.1 vendors it under
 //! `gitops-engine/pkg/health/`). Their files are never committed here: point
-//! `GITOPS_ENGINE_HEALTH_DIR` at a checkout's `pkg/health` and run with `--ignored`.
+//! `GITOPS_ENGINE_HEALTH_DIR` at a checkout's `pkg/health`, or `ARGOCD_MIRROR` at an argo-cd git
+//! directory; otherwise the test is ignored (also in CI, which has neither).
 
 mod common;
 

@@ -340,10 +340,12 @@ fn run(
 }
 
 #[test]
+#[cfg_attr(
+    not(has_karmada_oracle),
+    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
+)]
 fn customizations_never_break_karmada() {
-    let Some(oracle) = common::karmada_vm::oracle("customizations_never_break_karmada") else {
-        return;
-    };
+    let oracle = common::karmada_vm::oracle("customizations_never_break_karmada");
     let n = std::env::var("INTERPRETER_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -389,10 +391,12 @@ fn customizations_never_break_karmada() {
 
 /// The fuzz can fail: a script that writes an invalid status is caught.
 #[test]
+#[cfg_attr(
+    not(has_karmada_oracle),
+    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
+)]
 fn the_fuzz_catches_an_invalid_status() {
-    let Some(oracle) = common::karmada_vm::oracle("the_fuzz_catches_an_invalid_status") else {
-        return;
-    };
+    let oracle = common::karmada_vm::oracle("the_fuzz_catches_an_invalid_status");
     let vm = common::karmada_vm::OracleVm::new(&oracle);
     let mut cases = cases(40, 7);
     for c in &mut cases {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::generated::{Artifact, Target};
+use crate::artifacts::{Artifact, Target};
 
 /// The sources' directory, relative to the repository root.
 pub const LIBRARY_DIR: &str = "interpreter-lua";

@@ -116,10 +116,10 @@ pub fn validate(kind: &str, new: &Value, old: Option<&Value>) -> Vec<String> {
     }
     conditions(status, &mut errors);
     for key in ["startTime", "completionTime"] {
-        if let Some(v) = status.get(key).filter(|v| !v.is_null()) {
-            if !is_time(v) {
-                errors.push(format!("status.{key}: {v} is not an RFC 3339 time"));
-            }
+        if let Some(v) = status.get(key).filter(|v| !v.is_null())
+            && !is_time(v)
+        {
+            errors.push(format!("status.{key}: {v} is not an RFC 3339 time"));
         }
     }
     if !errors.is_empty() {

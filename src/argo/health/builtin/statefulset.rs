@@ -26,16 +26,16 @@ pub fn health(obj: &Value) -> HealthStatus {
     let updated = int(st, "updatedReplicas");
     let rolling = &strategy["rollingUpdate"];
     if strategy["type"] == "RollingUpdate" && rolling.is_object() {
-        if let (Some(want), Some(partition)) = (replicas, opt_int(rolling, "partition")) {
-            if updated < want - partition {
-                return status(
-                    "Progressing",
-                    format!(
-                        "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
-                        want - partition
-                    ),
-                );
-            }
+        if let (Some(want), Some(partition)) = (replicas, opt_int(rolling, "partition"))
+            && updated < want - partition
+        {
+            return status(
+                "Progressing",
+                format!(
+                    "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
+                    want - partition
+                ),
+            );
         }
         return status(
             "Healthy",
