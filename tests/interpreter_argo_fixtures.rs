@@ -28,12 +28,46 @@ fn expectations(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-#[test]
-#[ignore = "needs GITOPS_ENGINE_HEALTH_DIR (a gitops-engine pkg/health checkout; not in CI)"]
-fn builtin_checks_and_opt_in_checks_match_argo_cd_fixtures() {
-    let dir = PathBuf::from(
-        std::env::var_os("GITOPS_ENGINE_HEALTH_DIR").expect("GITOPS_ENGINE_HEALTH_DIR"),
+/// `$GITOPS_ENGINE_HEALTH_DIR`, or `gitops-engine/pkg/health` of argo-cd v3.5.1 extracted from
+/// the argo-cd git directory `$ARGOCD_MIRROR`.
+fn fixtures_dir() -> (PathBuf, Option<tempfile::TempDir>) {
+    if let Some(dir) = std::env::var_os("GITOPS_ENGINE_HEALTH_DIR") {
+        return (PathBuf::from(dir), None);
+    }
+    let mirror =
+        std::env::var_os("ARGOCD_MIRROR").expect("set GITOPS_ENGINE_HEALTH_DIR or ARGOCD_MIRROR");
+    let tmp = tempfile::tempdir().unwrap();
+    let tar = tmp.path().join("health.tar");
+    let archive = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&mirror)
+        .args(["archive", "-o"])
+        .arg(&tar)
+        .args(["v3.5.1", "gitops-engine/pkg/health"])
+        .status()
+        .expect("run git archive");
+    assert!(
+        archive.success(),
+        "git archive v3.5.1 gitops-engine/pkg/health failed"
     );
+    let extract = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(tmp.path())
+        .status()
+        .expect("run tar");
+    assert!(extract.success());
+    (tmp.path().join("gitops-engine/pkg/health"), Some(tmp))
+}
+
+#[test]
+#[cfg_attr(
+    not(has_argo_health_fixtures),
+    ignore = "needs Argo CD's health fixtures: set GITOPS_ENGINE_HEALTH_DIR or ARGOCD_MIRROR (not in CI)"
+)]
+fn builtin_checks_and_opt_in_checks_match_argo_cd_fixtures() {
+    let (dir, _tmp) = fixtures_dir();
     let cases = expectations(&dir);
     assert!(cases.len() >= 10, "found {} fixtures", cases.len());
     for (file, want) in &cases {
