@@ -22,4 +22,10 @@ function M.progressing(status)
   return nil
 end
 
+-- Whether a Progressing condition says a member cluster failed (our aggregation writes it with
+-- status "False").
+function M.member_failed(progressing)
+  return progressing ~= nil and progressing.status == "False"
+end
+
 return M

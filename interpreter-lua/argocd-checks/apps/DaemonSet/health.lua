@@ -12,10 +12,8 @@ local spec = obj.spec or {}
 local meta = obj.metadata or {}
 
 local progressing = workload.progressing(status)
-if progressing ~= nil and progressing.status == "False" then
-  hs.status = "Degraded"
-  hs.message = progressing.message or ""
-  return hs
+if workload.member_failed(progressing) then
+  return { status = "Degraded", message = progressing.message or "" }
 end
 
 if num(meta.generation) > num(status.observedGeneration) then
