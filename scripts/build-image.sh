@@ -32,7 +32,7 @@ layer_tgz_sha=4e7c23677da924274fb22736ae0bb424264505a396876c6289e41e57113fa784
 helm_sha=19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff
 kubectl_sha=7c3807c0f5c1b30110a2ff1e55da1d112a6d0096201f1beb81b269f582b5d1c5
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p;T;q' Cargo.toml)
 [ -n "$version" ] || die "Cargo.toml: version: not found"
 image=${IMAGE:-localhost/argocd-karmada-plugin:v$version}
 out=target/image
@@ -163,7 +163,8 @@ while IFS= read -r kv; do
   env_args+=(--env "$kv")
 done < <(yq -r '.spec.template.spec.containers[] | select(.name == "argocd-karmada-plugin") | .env[] | "\(.name)=\(.value)"' "$patch")
 [ ${#env_args[@]} -gt 0 ] || die "$patch: spec.template.spec.containers[argocd-karmada-plugin].env: not found"
-bah config "${env_args[@]}" \
+# PATH too: cmp-server finds `argocd-karmada-plugin` through it, and not every runtime sets one.
+bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${env_args[@]}" \
   --user 999:999 \
   --workingdir /home/argocd \
   --cmd '["/var/run/argocd/argocd-cmp-server"]' \

@@ -10,9 +10,10 @@
 #   1. the image's defaults: user 999, the overlay's environment, our binary, helm and kubectl;
 #   2. `generate` renders every example inside the image to the same bytes as the host's release
 #      binary does with the image's own helm and kubectl;
-#   3. `cmp run` inside the image (cmp-server's plugin.yaml path, the sidecar's whole environment
-#      passed to the plugin as cmp-server does, the repository copied under /tmp as cmp-server
-#      unpacks it) gives the same manifests as `cmp run` on the host;
+#   3. `cmp run` and `cmp parameters` inside the image (cmp-server's plugin.yaml path, the
+#      sidecar's whole environment passed to the plugin as cmp-server does, the repository copied
+#      under /tmp as cmp-server unpacks it) give the same manifests and parameter announcements
+#      as on the host;
 #   4. nothing outside /tmp changed in the container (the overlay sets readOnlyRootFilesystem).
 # Needs root and buildah, yq (Debian packages; scripts/build-image.sh installs them).
 set -euo pipefail
@@ -63,7 +64,11 @@ sidecar_args=(--isolation chroot --user 999:999
 for kv in "${overlay_env[@]}"; do sidecar_args+=(--env "$kv"); done
 in_image() { # [buildah run options...] -- COMMAND...
   timeout 300 buildah --storage-driver vfs --root "$work/storage" --runroot "$work/run" \
-    run "${sidecar_args[@]}" "$@"
+    run "${sidecar_args[@]}" "$@" </dev/null
+}
+ran() { # NAME STDERR-FILE: say what failed, with the command's stderr
+  sed 's/^/  | /' "$2" >&2
+  fail "$1 failed"
 }
 # The first run creates the mount points; everything after the marker must stay under /tmp.
 in_image "$ctr" -- true
@@ -85,6 +90,8 @@ defaults=$(timeout 60 buildah --storage-driver vfs --root "$work/storage" --runr
 for kv in "${overlay_env[@]}"; do
   grep -qxF "$kv" <<<"$defaults" || fail "the image does not set $kv like $patch"
 done
+config_env=$(bah inspect --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$ctr")
+grep -q '^PATH=\(.*:\)\?/usr/local/bin\(:\|$\)' <<<"$config_env" || fail "the image's config sets no PATH with /usr/local/bin"
 for tool in argocd-karmada-plugin helm kubectl; do
   in_image "$ctr" -- sh -c "command -v $tool" >/dev/null || fail "$tool is not on the image's PATH"
 done
@@ -115,8 +122,8 @@ done
 chown -R 999:999 "$work/tmp"
 
 same() { # NAME FILE-FROM-IMAGE FILE-FROM-HOST
-  [ -s "$2" ] || fail "$1: no output in the image"
-  cmp -s "$2" "$3" || { diff -u "$3" "$2" | head -n 40 >&2; fail "$1: the image's output differs from the host's"; }
+  [ -s "$2" ] || { sed 's/^/  | /' "$work/err.image" >&2; fail "$1: no output in the image"; }
+  cmp -s "$2" "$3" || { diff -u "$3" "$2" | head -n 40 >&2 || true; fail "$1: the image's output differs from the host's"; }
 }
 
 # 2. generate, in the app directory as cmp-server runs it.
@@ -125,29 +132,38 @@ for x in "${examples[@]}"; do
   image_args=()
   for kv in "${app_env[@]}"; do image_args+=(--env "$kv"); done
   in_image "${image_args[@]}" --workingdir "/tmp/repo/examples/$x" "$ctr" -- argocd-karmada-plugin generate \
-    >"$work/$x.image.yaml" || fail "generate examples/$x failed in the image"
+    >"$work/$x.image.yaml" 2>"$work/err.image" || ran "generate examples/$x in the image" "$work/err.image"
   (cd "$work/tmp/repo/examples/$x" && "${host_env[@]}" "${app_env[@]}" argocd-karmada-plugin generate) \
-    >"$work/$x.host.yaml" || fail "generate examples/$x failed on the host"
+    >"$work/$x.host.yaml" 2>"$work/err.host" || ran "generate examples/$x on the host" "$work/err.host"
   same "generate examples/$x" "$work/$x.image.yaml" "$work/$x.host.yaml"
   echo "smoke-image: generate examples/$x: identical ($(grep -c '^kind:' "$work/$x.image.yaml") objects)"
 done
 
-# 3. cmp run: discovery, generate and Argo CD's parsing, with the sidecar's plugin.yaml.
+# 3. cmp run (discovery, generate and Argo CD's parsing) and cmp parameters, with the sidecar's
+#    plugin.yaml.
 rev=0123456789abcdef0123456789abcdef01234567
 for x in "${examples[@]}"; do
   in_image --workingdir /home/argocd "$ctr" -- argocd-karmada-plugin cmp run --plugin "$config_path" \
     --app "/tmp/apps/$x.yaml" --revision "$rev" --inherit-env /tmp/repo \
-    >"$work/$x.cmp.image.yaml" || fail "cmp run examples/$x failed in the image"
+    >"$work/$x.cmp.image.yaml" 2>"$work/err.image" || ran "cmp run examples/$x in the image" "$work/err.image"
   "${host_env[@]}" argocd-karmada-plugin cmp run --plugin sidecar/plugin.yaml --app "$work/tmp/apps/$x.yaml" \
-    --revision "$rev" --inherit-env "$work/tmp/repo" >"$work/$x.cmp.host.yaml" \
-    || fail "cmp run examples/$x failed on the host"
+    --revision "$rev" --inherit-env "$work/tmp/repo" >"$work/$x.cmp.host.yaml" 2>"$work/err.host" \
+    || ran "cmp run examples/$x on the host" "$work/err.host"
   same "cmp run examples/$x" "$work/$x.cmp.image.yaml" "$work/$x.cmp.host.yaml"
-  echo "smoke-image: cmp run examples/$x: identical ($(grep -c '^kind:' "$work/$x.cmp.image.yaml") objects)"
+  # The Parameters tab: the plugin's dynamic `parameters` command, run as cmp-server runs it.
+  in_image --workingdir /home/argocd "$ctr" -- argocd-karmada-plugin cmp parameters --plugin "$config_path" \
+    --app "/tmp/apps/$x.yaml" --inherit-env /tmp/repo \
+    >"$work/$x.params.image.json" 2>"$work/err.image" || ran "cmp parameters examples/$x in the image" "$work/err.image"
+  "${host_env[@]}" argocd-karmada-plugin cmp parameters --plugin sidecar/plugin.yaml --app "$work/tmp/apps/$x.yaml" \
+    --inherit-env "$work/tmp/repo" >"$work/$x.params.host.json" 2>"$work/err.host" \
+    || ran "cmp parameters examples/$x on the host" "$work/err.host"
+  same "cmp parameters examples/$x" "$work/$x.params.image.json" "$work/$x.params.host.json"
+  echo "smoke-image: cmp run, cmp parameters examples/$x: identical ($(grep -c '^kind:' "$work/$x.cmp.image.yaml") objects)"
 done
 
 # 4. readOnlyRootFilesystem: the runs wrote nothing into the container's own file system.
 listing >"$work/after"
-written=$(diff "$work/before" "$work/after" | sed -n 's/^[<>] //p' | head -n 5 | tr '\n' ' ')
+written=$({ diff "$work/before" "$work/after" || true; } | sed -n 's/^[<>] //p' | head -n 5 | tr '\n' ' ') || true
 [ -z "$written" ] || fail "the image's file system was written to (the sidecar's is read-only): $written"
 echo "smoke-image: nothing written outside /tmp"
 echo "smoke-image: ok ($archive)"
