@@ -10,7 +10,7 @@
 # build machine's glibc, which must not be newer than the image's 2.36 (checked by running it in
 # the image before saving). Installs debootstrap, buildah, unzip and yq with apt-get when missing.
 # The root filesystem (renewed weekly, for security updates) and the tools are cached under
-# target/image/cache: a first build spends about 4 minutes in debootstrap, a rebuild about one.
+# target/image/cache: a first build spends a few minutes in debootstrap, a rebuild about one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

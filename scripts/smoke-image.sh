@@ -23,8 +23,15 @@ repo=$PWD
 archive=${1:-target/image/argocd-karmada-plugin.oci.tar}
 patch=sidecar/repo-server-patch.yaml
 host_bin=$repo/target/release/argocd-karmada-plugin
+# Each check that passed says so with `ok`; the last line counts them as test runners do.
+passed=0
+ok() {
+  passed=$((passed + 1))
+  echo "smoke-image: $*"
+}
 fail() {
   echo "error: smoke-image: $*" >&2
+  echo "smoke-image: $passed passed, 1 failed"
   exit 1
 }
 [ -f "$archive" ] || fail "$archive: not found (run scripts/build-image.sh)"
@@ -95,7 +102,7 @@ grep -q '^PATH=\(.*:\)\?/usr/local/bin\(:\|$\)' <<<"$config_env" || fail "the im
 for tool in argocd-karmada-plugin helm kubectl; do
   in_image "$ctr" -- sh -c "command -v $tool" >/dev/null || fail "$tool is not on the image's PATH"
 done
-echo "smoke-image: defaults ok (UID 999, HOME /home/argocd, ${#overlay_env[@]} overlay variables, tools on PATH)"
+ok "defaults ok (UID 999, HOME /home/argocd, ${#overlay_env[@]} overlay variables, tools on PATH)"
 
 # The host runs the same helm and kubectl as the image: only the image itself may differ.
 mkdir -p "$work/host-tools"
@@ -136,7 +143,7 @@ for x in "${examples[@]}"; do
   (cd "$work/tmp/repo/examples/$x" && "${host_env[@]}" "${app_env[@]}" argocd-karmada-plugin generate) \
     >"$work/$x.host.yaml" 2>"$work/err.host" || ran "generate examples/$x on the host" "$work/err.host"
   same "generate examples/$x" "$work/$x.image.yaml" "$work/$x.host.yaml"
-  echo "smoke-image: generate examples/$x: identical ($(grep -c '^kind:' "$work/$x.image.yaml") objects)"
+  ok "generate examples/$x: identical ($(grep -c '^kind:' "$work/$x.image.yaml") objects)"
 done
 
 # 3. cmp run (discovery, generate and Argo CD's parsing) and cmp parameters, with the sidecar's
@@ -158,12 +165,13 @@ for x in "${examples[@]}"; do
     --inherit-env "$work/tmp/repo" >"$work/$x.params.host.json" 2>"$work/err.host" \
     || ran "cmp parameters examples/$x on the host" "$work/err.host"
   same "cmp parameters examples/$x" "$work/$x.params.image.json" "$work/$x.params.host.json"
-  echo "smoke-image: cmp run, cmp parameters examples/$x: identical ($(grep -c '^kind:' "$work/$x.cmp.image.yaml") objects)"
+  ok "cmp run, cmp parameters examples/$x: identical ($(grep -c '^kind:' "$work/$x.cmp.image.yaml") objects)"
 done
 
 # 4. readOnlyRootFilesystem: the runs wrote nothing into the container's own file system.
 listing >"$work/after"
 written=$({ diff "$work/before" "$work/after" || true; } | sed -n 's/^[<>] //p' | head -n 5 | tr '\n' ' ') || true
 [ -z "$written" ] || fail "the image's file system was written to (the sidecar's is read-only): $written"
-echo "smoke-image: nothing written outside /tmp"
-echo "smoke-image: ok ($archive)"
+ok "nothing written outside /tmp"
+echo "smoke-image: $archive is ok"
+echo "smoke-image: $passed passed, 0 failed"
