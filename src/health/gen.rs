@@ -19,7 +19,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::generated::{Artifact, Target};
+use crate::artifacts::{Artifact, Target};
 
 /// The library's directory, relative to the repository root.
 pub const LIBRARY_DIR: &str = "health-lua";

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Error, Result, anyhow};
+use anyhow::{Error, Result};
 use serde_json::{Map, Value};
 
-use crate::diag;
+use super::Diagnostic;
 
 /// One value in a user file, with where it came from.
 #[derive(Clone, Copy)]
@@ -18,11 +18,7 @@ pub struct Field<'a> {
 
 /// `file: path: message` (or `file: message` at the document root).
 pub fn error(file: &str, path: &str, msg: impl std::fmt::Display) -> Error {
-    if path.is_empty() {
-        anyhow!("{file}: {msg}")
-    } else {
-        anyhow!("{file}: {path}: {msg}")
-    }
+    Diagnostic::new(file, path, msg).into()
 }
 
 /// `parent.key`, or `key` at the root.
@@ -34,7 +30,8 @@ pub fn join(parent: &str, key: &str) -> String {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// How a value's type is named in messages.
+pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -66,13 +63,8 @@ impl<'a> Field<'a> {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
                 let path = join(self.path, key);
-                let hint = diag::suggestion(key, allowed.iter().copied());
-                let msg = if hint.is_empty() {
-                    format!("unknown field (known fields: {})", allowed.join(", "))
-                } else {
-                    format!("unknown field{hint}")
-                };
-                return Err(error(self.file, &path, msg));
+                let known = allowed.iter().copied();
+                return Err(Diagnostic::unknown(self.file, &path, "field", key, known).into());
             }
         }
         Ok(Obj {
@@ -170,15 +162,7 @@ impl<'a> Field<'a> {
             return Ok(*t);
         }
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-        let hint = diag::suggestion(s, names.iter().copied());
-        Err(self.err(format!(
-            "\"{s}\" is not one of {}{hint}",
-            names
-                .iter()
-                .map(|n| format!("\"{n}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        Err(self.err(super::not_one_of(s, names.iter().copied())))
     }
 }
 
@@ -243,15 +227,17 @@ mod tests {
             err.to_string(),
             "k.yaml: clustrs: unknown field (did you mean \"clusters\"?)"
         );
+        assert_eq!(
+            super::super::hint_of(&err),
+            Some("known fields: clusters, replicas")
+        );
         let v = json!({"zzz": 1});
         let err = Field::new("k.yaml", "a", &v)
             .object(&["clusters"])
             .err()
             .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "k.yaml: a.zzz: unknown field (known fields: clusters)"
-        );
+        assert_eq!(err.to_string(), "k.yaml: a.zzz: unknown field");
+        assert_eq!(super::super::hint_of(&err), Some("known fields: clusters"));
     }
 
     #[test]
