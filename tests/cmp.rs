@@ -869,9 +869,13 @@ fn sidecar_overlay_adds_the_plugin_to_repo_server() {
         sidecar["command"],
         serde_json::json!(["/var/run/argocd/argocd-cmp-server"])
     );
+    // The tag scripts/build-image.sh gives the image: the crate's version, as plugin.yaml's.
     assert_eq!(
         sidecar["image"],
-        "ghcr.io/example-org/argocd-karmada-plugin:v0.1.0"
+        format!(
+            "registry.example.com/argocd-karmada-plugin:v{}",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     assert_eq!(
         sidecar["securityContext"],
