@@ -8,5 +8,6 @@ pub mod exec;
 pub mod generated;
 pub mod health;
 pub mod karmada;
+pub mod preview;
 pub mod render;
 pub mod yaml;

@@ -16,6 +16,7 @@ pub mod imageparser;
 pub mod naming;
 pub mod overridemanager;
 pub mod overrides;
+pub mod pipeline;
 pub mod placement;
 pub mod policy;
 pub mod schema;

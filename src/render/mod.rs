@@ -53,12 +53,18 @@ pub struct Params {
 
 /// Renders the app and its policies as the YAML stream Argo CD reads.
 pub fn generate(ctx: &AppContext) -> Result<String> {
+    crate::yaml::to_stream(&documents(ctx)?)
+}
+
+/// The documents `generate` prints: the app's objects, then its policies.
+pub fn documents(ctx: &AppContext) -> Result<Vec<serde_json::Value>> {
     let placement = karmada::placement::Placement::load(ctx)?;
     let mut objects = source::render(ctx, placement.source.as_ref())?;
     let policies = karmada::policy::build(ctx, &placement, &mut objects, &|dir| {
         source::kustomize_build(ctx, dir)
     })?;
-    crate::yaml::to_stream(objects.iter().chain(&policies))
+    objects.extend(policies);
+    Ok(objects)
 }
 
 /// The `parameters` output: ParameterAnnouncements (JSON array) with the effective values.
