@@ -1,0 +1,204 @@
+//! `preview` and `diff` through the binary: what each member cluster receives.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use argocd_karmada_plugin::yaml;
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(common::bin());
+    cmd.args(args).current_dir(dir).env_clear();
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.env("ARGOCD_APP_NAME", "demo").env("ARGOCD_APP_NAMESPACE", "default");
+    cmd.output().unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout on failure");
+    let err = String::from_utf8(out.stderr).unwrap();
+    err.lines().next().unwrap_or("").to_string()
+}
+
+fn by_kind<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {docs:#?}"))
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let root = common::repo_root().join("examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("karmada.yaml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn has_tool(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+#[test]
+fn guestbook_member2_gets_its_replicas_and_mirror_image() {
+    let dir = common::repo_root().join("examples/guestbook");
+    let m1 = yaml::parse_stream(&ok(&dir, &["preview", "--cluster", "member1"]), "m1").unwrap();
+    let m2 = yaml::parse_stream(&ok(&dir, &["preview", "--cluster", "member2"]), "m2").unwrap();
+    let d1 = by_kind(&m1, "Deployment");
+    let d2 = by_kind(&m2, "Deployment");
+    // 3 replicas at weights 2:1 (Webster): 2 and 1.
+    assert_eq!((d1["spec"]["replicas"].as_i64(), d2["spec"]["replicas"].as_i64()), (Some(2), Some(1)));
+    let image = |d: &Value| d["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    assert_eq!(image(d1), "gcr.io/heptio-images/ks-guestbook-demo:0.2");
+    assert_eq!(image(d2), "registry.eu.example.com/heptio-images/ks-guestbook-demo:0.2");
+    // Policies stay on the control plane; no Karmada bookkeeping without --karmada-metadata.
+    assert!(m1.iter().all(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1"));
+    assert!(d1["metadata"]["labels"].get("propagationpolicy.karmada.io/permanent-id").is_none());
+    let with = ok(&dir, &["preview", "--cluster", "member1", "--karmada-metadata"]);
+    assert!(with.contains("propagationpolicy.karmada.io/permanent-id"), "{with}");
+}
+
+#[test]
+fn every_example_previews_diffs_and_matrixes() {
+    for dir in examples() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if (name == "helm" && !has_tool("helm")) || (name.contains("kustomize") && !has_tool("kubectl")) {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{name}: its tool is required when CI=true"
+            );
+            eprintln!("SKIPPED CHECK: example {name} (tool missing)");
+            continue;
+        }
+        let all = ok(&dir, &["preview"]);
+        let generated = ok(&dir, &["generate"]);
+        let docs = yaml::parse_stream(&generated, &name).unwrap();
+        let stream = std::env::temp_dir().join(format!("preview-{name}-{}.yaml", std::process::id()));
+        std::fs::write(&stream, &generated).unwrap();
+        let from_stream = ok(&dir, &["preview", "-f", stream.to_str().unwrap()]);
+        assert_eq!(all, from_stream, "{name}: preview DIR and preview -f of generate's output differ");
+        let json: Value = serde_json::from_str(&ok(&dir, &["diff", "--matrix", "-o", "json"])).unwrap();
+        let rows = json.as_array().unwrap();
+        let templates = docs.iter().filter(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1").count();
+        assert_eq!(rows.len(), templates, "{name}: one matrix row per template");
+        let clusters: Vec<String> = rows[0]["clusters"].as_object().unwrap().keys().cloned().collect();
+        assert!(clusters.len() >= 2, "{name}: {clusters:?}");
+        for c in &clusters {
+            assert!(all.contains(&format!("# ===== cluster {c}: ")), "{name}: no group for {c}");
+            let one = yaml::parse_stream(&ok(&dir, &["preview", "--cluster", c]), c).unwrap();
+            let delivered = rows.iter().filter(|r| r["clusters"][c]["delivered"] == true).count();
+            assert_eq!(one.len(), delivered, "{name}: {c}: stream and matrix disagree");
+            assert!(!one.is_empty(), "{name}: {c} receives nothing");
+        }
+        let diff = ok(&dir, &["diff", &clusters[0], &clusters[1]]);
+        assert!(diff.contains(" objects are the same on "), "{name}: {diff}");
+        let table = ok(&dir, &["diff", "--matrix"]);
+        assert!(table.starts_with("OBJECT"), "{name}: {table}");
+        std::fs::remove_file(stream).ok();
+    }
+}
+
+#[test]
+fn bad_preview_arguments_fail_with_one_clear_line_and_no_stdout() {
+    let dir = common::repo_root().join("examples/guestbook");
+    assert_eq!(
+        fails(&dir, &["preview", "--cluster", "member9"]),
+        "error: --cluster: cluster member9 is not in the inventory (member1, member2)"
+    );
+    assert_eq!(
+        fails(&dir, &["diff", "member1"]),
+        "error: diff needs two clusters: diff [DIR] A B (or diff [DIR] --matrix)"
+    );
+    assert_eq!(
+        fails(&dir, &["preview", ".", "-f", "x.yaml"]),
+        "error: give an app directory or -f STREAM, not both"
+    );
+    assert_eq!(
+        fails(&dir, &["preview", "--replicas", "member1=x"]),
+        "error: --replicas: \"member1=x\": N must be a whole number >= 0"
+    );
+    let bad = std::env::temp_dir().join(format!("preview-bad-{}.yaml", std::process::id()));
+    std::fs::write(&bad, "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n  - overriders:\n      plaintext:\n      - {path: /a, operator: move}\n").unwrap();
+    let line = fails(&dir, &["preview", "-f", bad.to_str().unwrap()]);
+    assert!(line.starts_with(&format!("error: {}: document #1: OverridePolicy: unknown variant `move`", bad.display())), "{line}");
+    std::fs::remove_file(bad).ok();
+}
+
+/// A cluster inventory from `kubectl get clusters -o yaml`: labels and fields decide.
+#[test]
+fn preview_stream_with_a_cluster_inventory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stream = tmp.path().join("stream.yaml");
+    std::fs::write(&stream, r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 4
+  template: {spec: {containers: [{name: api, image: "shop/api:1.0"}]}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: api}]
+  placement:
+    clusterAffinity:
+      labelSelector: {matchLabels: {env: prod}}
+    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: mirror}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  overrideRules:
+  - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [eu]}]}}
+    overriders:
+      imageOverrider: [{component: Registry, operator: replace, value: mirror.eu}]
+"#).unwrap();
+    let clusters = tmp.path().join("clusters.yaml");
+    std::fs::write(&clusters, r#"
+apiVersion: v1
+kind: List
+items:
+- apiVersion: cluster.karmada.io/v1alpha1
+  kind: Cluster
+  metadata: {name: eu1, labels: {env: prod}}
+  spec: {syncMode: Push, region: eu}
+- apiVersion: cluster.karmada.io/v1alpha1
+  kind: Cluster
+  metadata: {name: us1, labels: {env: prod}}
+  spec: {syncMode: Push, region: us}
+- apiVersion: cluster.karmada.io/v1alpha1
+  kind: Cluster
+  metadata: {name: dev1, labels: {env: dev}}
+  spec: {syncMode: Pull, region: eu}
+"#).unwrap();
+    let s = stream.to_str().unwrap();
+    let c = clusters.to_str().unwrap();
+    let eu = yaml::parse_stream(&ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "eu1"]), "eu1").unwrap();
+    assert_eq!(eu[0]["spec"]["replicas"], 2);
+    assert_eq!(eu[0]["spec"]["template"]["spec"]["containers"][0]["image"], "mirror.eu/shop/api:1.0");
+    let us = ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "us1"]);
+    assert!(us.contains("image: shop/api:1.0"), "{us}");
+    let dev = ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "dev1"]);
+    assert!(dev.starts_with("# not delivered: apps/v1 Deployment shop/api: not selected by the placement's cluster affinity"), "{dev}");
+}
