@@ -8,11 +8,33 @@ use std::process::{Command, Output};
 use argocd_karmada_plugin::yaml;
 use serde_json::Value;
 
+/// A stand-in for helm printing the example chart's recorded render, so the helm example runs
+/// everywhere (`tests/render` checks the real helm call).
+fn fake_helm() -> &'static Path {
+    static HELM: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = HELM.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let output = common::repo_root().join("tests/render/example-helm/helm-output.yaml");
+        let script = dir.path().join("helm");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nexec cat '{}'\n", output.display()),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir
+    });
+    dir.path()
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(common::bin());
-    cmd.args(args).current_dir(dir).env_clear();
+    cmd.env_clear().env("HELM_BIN", fake_helm().join("helm"));
+    cmd.args(args).current_dir(dir);
     cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    cmd.env("ARGOCD_APP_NAME", "demo").env("ARGOCD_APP_NAMESPACE", "default");
+    cmd.env("ARGOCD_APP_NAME", "demo")
+        .env("ARGOCD_APP_NAMESPACE", "default");
     cmd.output().unwrap()
 }
 
@@ -64,22 +86,44 @@ fn guestbook_member2_gets_its_replicas_and_mirror_image() {
     let d1 = by_kind(&m1, "Deployment");
     let d2 = by_kind(&m2, "Deployment");
     // 3 replicas at weights 2:1 (Webster): 2 and 1.
-    assert_eq!((d1["spec"]["replicas"].as_i64(), d2["spec"]["replicas"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (
+            d1["spec"]["replicas"].as_i64(),
+            d2["spec"]["replicas"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
     let image = |d: &Value| d["spec"]["template"]["spec"]["containers"][0]["image"].clone();
     assert_eq!(image(d1), "gcr.io/heptio-images/ks-guestbook-demo:0.2");
-    assert_eq!(image(d2), "registry.eu.example.com/heptio-images/ks-guestbook-demo:0.2");
+    assert_eq!(
+        image(d2),
+        "registry.eu.example.com/heptio-images/ks-guestbook-demo:0.2"
+    );
     // Policies stay on the control plane; no Karmada bookkeeping without --karmada-metadata.
-    assert!(m1.iter().all(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1"));
-    assert!(d1["metadata"]["labels"].get("propagationpolicy.karmada.io/permanent-id").is_none());
-    let with = ok(&dir, &["preview", "--cluster", "member1", "--karmada-metadata"]);
-    assert!(with.contains("propagationpolicy.karmada.io/permanent-id"), "{with}");
+    assert!(
+        m1.iter()
+            .all(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1")
+    );
+    assert!(
+        d1["metadata"]["labels"]
+            .get("propagationpolicy.karmada.io/permanent-id")
+            .is_none()
+    );
+    let with = ok(
+        &dir,
+        &["preview", "--cluster", "member1", "--karmada-metadata"],
+    );
+    assert!(
+        with.contains("propagationpolicy.karmada.io/permanent-id"),
+        "{with}"
+    );
 }
 
 #[test]
 fn every_example_previews_diffs_and_matrixes() {
     for dir in examples() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        if (name == "helm" && !has_tool("helm")) || (name.contains("kustomize") && !has_tool("kubectl")) {
+        if name.contains("kustomize") && !has_tool("kubectl") {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
                 "{name}: its tool is required when CI=true"
@@ -90,21 +134,44 @@ fn every_example_previews_diffs_and_matrixes() {
         let all = ok(&dir, &["preview"]);
         let generated = ok(&dir, &["generate"]);
         let docs = yaml::parse_stream(&generated, &name).unwrap();
-        let stream = std::env::temp_dir().join(format!("preview-{name}-{}.yaml", std::process::id()));
+        let stream =
+            std::env::temp_dir().join(format!("preview-{name}-{}.yaml", std::process::id()));
         std::fs::write(&stream, &generated).unwrap();
         let from_stream = ok(&dir, &["preview", "-f", stream.to_str().unwrap()]);
-        assert_eq!(all, from_stream, "{name}: preview DIR and preview -f of generate's output differ");
-        let json: Value = serde_json::from_str(&ok(&dir, &["diff", "--matrix", "-o", "json"])).unwrap();
+        assert_eq!(
+            all, from_stream,
+            "{name}: preview DIR and preview -f of generate's output differ"
+        );
+        let json: Value =
+            serde_json::from_str(&ok(&dir, &["diff", "--matrix", "-o", "json"])).unwrap();
         let rows = json.as_array().unwrap();
-        let templates = docs.iter().filter(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1").count();
+        let templates = docs
+            .iter()
+            .filter(|d| d["apiVersion"] != "policy.karmada.io/v1alpha1")
+            .count();
         assert_eq!(rows.len(), templates, "{name}: one matrix row per template");
-        let clusters: Vec<String> = rows[0]["clusters"].as_object().unwrap().keys().cloned().collect();
+        let clusters: Vec<String> = rows[0]["clusters"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         assert!(clusters.len() >= 2, "{name}: {clusters:?}");
         for c in &clusters {
-            assert!(all.contains(&format!("# ===== cluster {c}: ")), "{name}: no group for {c}");
+            assert!(
+                all.contains(&format!("# ===== cluster {c}: ")),
+                "{name}: no group for {c}"
+            );
             let one = yaml::parse_stream(&ok(&dir, &["preview", "--cluster", c]), c).unwrap();
-            let delivered = rows.iter().filter(|r| r["clusters"][c]["delivered"] == true).count();
-            assert_eq!(one.len(), delivered, "{name}: {c}: stream and matrix disagree");
+            let delivered = rows
+                .iter()
+                .filter(|r| r["clusters"][c]["delivered"] == true)
+                .count();
+            assert_eq!(
+                one.len(),
+                delivered,
+                "{name}: {c}: stream and matrix disagree"
+            );
             assert!(!one.is_empty(), "{name}: {c} receives nothing");
         }
         let diff = ok(&dir, &["diff", &clusters[0], &clusters[1]]);
@@ -137,7 +204,13 @@ fn bad_preview_arguments_fail_with_one_clear_line_and_no_stdout() {
     let bad = std::env::temp_dir().join(format!("preview-bad-{}.yaml", std::process::id()));
     std::fs::write(&bad, "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata: {name: o}\nspec:\n  overrideRules:\n  - overriders:\n      plaintext:\n      - {path: /a, operator: move}\n").unwrap();
     let line = fails(&dir, &["preview", "-f", bad.to_str().unwrap()]);
-    assert!(line.starts_with(&format!("error: {}: document #1: OverridePolicy: unknown variant `move`", bad.display())), "{line}");
+    assert!(
+        line.starts_with(&format!(
+            "error: {}: document #1: OverridePolicy: unknown variant `move`",
+            bad.display()
+        )),
+        "{line}"
+    );
     std::fs::remove_file(bad).ok();
 }
 
@@ -146,7 +219,9 @@ fn bad_preview_arguments_fail_with_one_clear_line_and_no_stdout() {
 fn preview_stream_with_a_cluster_inventory() {
     let tmp = tempfile::tempdir().unwrap();
     let stream = tmp.path().join("stream.yaml");
-    std::fs::write(&stream, r#"
+    std::fs::write(
+        &stream,
+        r#"
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: shop}
@@ -173,9 +248,13 @@ spec:
   - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [eu]}]}}
     overriders:
       imageOverrider: [{component: Registry, operator: replace, value: mirror.eu}]
-"#).unwrap();
+"#,
+    )
+    .unwrap();
     let clusters = tmp.path().join("clusters.yaml");
-    std::fs::write(&clusters, r#"
+    std::fs::write(
+        &clusters,
+        r#"
 apiVersion: v1
 kind: List
 items:
@@ -191,14 +270,113 @@ items:
   kind: Cluster
   metadata: {name: dev1, labels: {env: dev}}
   spec: {syncMode: Pull, region: eu}
-"#).unwrap();
+"#,
+    )
+    .unwrap();
     let s = stream.to_str().unwrap();
     let c = clusters.to_str().unwrap();
-    let eu = yaml::parse_stream(&ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "eu1"]), "eu1").unwrap();
+    let eu = yaml::parse_stream(
+        &ok(
+            tmp.path(),
+            &["preview", "-f", s, "--clusters-file", c, "--cluster", "eu1"],
+        ),
+        "eu1",
+    )
+    .unwrap();
     assert_eq!(eu[0]["spec"]["replicas"], 2);
-    assert_eq!(eu[0]["spec"]["template"]["spec"]["containers"][0]["image"], "mirror.eu/shop/api:1.0");
-    let us = ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "us1"]);
+    assert_eq!(
+        eu[0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        "mirror.eu/shop/api:1.0"
+    );
+    let us = ok(
+        tmp.path(),
+        &["preview", "-f", s, "--clusters-file", c, "--cluster", "us1"],
+    );
     assert!(us.contains("image: shop/api:1.0"), "{us}");
-    let dev = ok(tmp.path(), &["preview", "-f", s, "--clusters-file", c, "--cluster", "dev1"]);
+    let dev = ok(
+        tmp.path(),
+        &[
+            "preview",
+            "-f",
+            s,
+            "--clusters-file",
+            c,
+            "--cluster",
+            "dev1",
+        ],
+    );
     assert!(dev.starts_with("# not delivered: apps/v1 Deployment shop/api: not selected by the placement's cluster affinity"), "{dev}");
+}
+
+/// Property: for every `overrides[].kustomize` overlay of every example, what `preview --cluster X`
+/// gives each of the entry's clusters is exactly the overlay's own render (Karmada turned the
+/// overlay into OverridePolicies and applied them back).
+#[test]
+fn overlay_overrides_deliver_the_overlay_render() {
+    if !has_tool("kubectl") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "kubectl is required when CI=true"
+        );
+        eprintln!("SKIPPED CHECK: overlay property (kubectl missing)");
+        return;
+    }
+    let key = |d: &Value| {
+        format!(
+            "{} {} {} {}",
+            d["apiVersion"], d["kind"], d["metadata"]["namespace"], d["metadata"]["name"]
+        )
+    };
+    let mut checked = 0;
+    for dir in examples() {
+        let placement =
+            yaml::parse_one(&common::read(&dir.join("karmada.yaml")), "karmada.yaml").unwrap();
+        for entry in placement["overrides"].as_array().into_iter().flatten() {
+            let Some(overlay) = entry["kustomize"].as_str() else {
+                continue;
+            };
+            let out = Command::new("kubectl")
+                .args(["kustomize", overlay])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let mut expected =
+                yaml::parse_stream(&String::from_utf8(out.stdout).unwrap(), overlay).unwrap();
+            for d in &mut expected {
+                // Namespaced objects without a namespace land in the destination namespace.
+                if d["metadata"].get("namespace").is_none() && d["kind"] != "Namespace" {
+                    let meta = d["metadata"].as_object_mut().unwrap();
+                    let name = meta.remove("name").unwrap();
+                    let rest = std::mem::take(meta);
+                    meta.insert("name".into(), name);
+                    meta.insert("namespace".into(), "default".into());
+                    meta.extend(rest);
+                }
+            }
+            for cluster in entry["clusters"].as_array().unwrap() {
+                let c = cluster.as_str().unwrap();
+                let got = yaml::parse_stream(&ok(&dir, &["preview", "--cluster", c]), c).unwrap();
+                let mut want: Vec<(String, &Value)> =
+                    expected.iter().map(|d| (key(d), d)).collect();
+                let mut have: Vec<(String, &Value)> = got.iter().map(|d| (key(d), d)).collect();
+                want.sort_by(|a, b| a.0.cmp(&b.0));
+                have.sort_by(|a, b| a.0.cmp(&b.0));
+                assert_eq!(
+                    want.iter().map(|w| &w.0).collect::<Vec<_>>(),
+                    have.iter().map(|h| &h.0).collect::<Vec<_>>(),
+                    "{overlay} on {c}: different objects"
+                );
+                for ((k, w), (_, h)) in want.iter().zip(&have) {
+                    assert_eq!(w, h, "{overlay} on {c}: {k}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2, "only {checked} overlay/cluster pairs checked");
 }
