@@ -53,7 +53,12 @@ pub struct Params {
 
 /// Renders the app and its policies as the YAML stream Argo CD reads.
 pub fn generate(ctx: &AppContext) -> Result<String> {
-    crate::yaml::to_stream(&documents(ctx)?)
+    let docs = documents(ctx)?;
+    // Argo CD logs a plugin's stderr; `preview` shows the same findings per cluster.
+    for w in karmada::pipeline::generate_warnings(&docs) {
+        eprintln!("warning: {w}");
+    }
+    crate::yaml::to_stream(&docs)
 }
 
 /// The documents `generate` prints: the app's objects, then its policies.

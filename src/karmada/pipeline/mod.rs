@@ -233,7 +233,7 @@ pub fn simulate(input: &Input, clusters: &[Cluster], opts: &Options) -> Simulati
     let templates = input
         .templates
         .iter()
-        .map(|t| template(input, clusters, opts, t))
+        .map(|t| template(input, clusters, opts, t, true))
         .collect();
     Simulation {
         clusters: clusters.iter().map(|c| c.metadata.name.clone()).collect(),
@@ -268,7 +268,79 @@ fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bo
     claim::highest(obj, &cpps).map(|p| (p, true))
 }
 
-fn template(input: &Input, clusters: &[Cluster], opts: &Options, obj: &Value) -> TemplateResult {
+/// Scheduling only (no member copies): the warnings `generate` prints on stderr.
+pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) -> Vec<String> {
+    input
+        .templates
+        .iter()
+        .flat_map(|t| {
+            let r = template(input, clusters, opts, t, false);
+            r.warnings
+                .into_iter()
+                .map(move |w| format!("{}: {w}", r.key))
+        })
+        .collect()
+}
+
+/// What `generate` warns about in its own output: overrides for clusters Divided leaves without
+/// replicas, and 0-replica workloads that go nowhere. Only workloads and policies are looked at.
+pub fn generate_warnings(docs: &[Value]) -> Vec<String> {
+    let relevant: Vec<Value> = docs
+        .iter()
+        .filter(|d| {
+            d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION)
+                || revise::workload_replicas(d).is_some()
+        })
+        .cloned()
+        .collect();
+    let Ok(input) = Input::from_stream(relevant, "the generated stream") else {
+        return Vec::new(); // our own policies always parse (tested)
+    };
+    if input.templates.is_empty() {
+        return Vec::new();
+    }
+    let clusters = clusters_named(&input.named_clusters());
+    schedule_warnings(&input, &clusters, &Options::default())
+}
+
+/// The (Cluster)OverridePolicy that selects `obj` and names `cluster` in a rule.
+fn override_naming(input: &Input, obj: &Value, cluster: &str) -> Option<String> {
+    let ns = obj
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    input
+        .cluster_overrides
+        .iter()
+        .chain(
+            input
+                .overrides
+                .iter()
+                .filter(|o| !ns.is_empty() && o.metadata.namespace == ns),
+        )
+        .filter(|p| {
+            p.spec.resource_selectors.is_empty()
+                || claim::selectors_priority(obj, &p.spec.resource_selectors)
+                    != ImplicitPriority::MisMatch
+        })
+        .find(|p| {
+            p.spec
+                .override_rules
+                .iter()
+                .filter_map(|r| r.target_cluster.as_ref())
+                .chain(&p.spec.target_cluster)
+                .any(|t| t.cluster_names.iter().any(|n| n == cluster))
+        })
+        .map(|p| format!("{} {}", p.kind, p.metadata.name))
+}
+
+fn template(
+    input: &Input,
+    clusters: &[Cluster],
+    opts: &Options,
+    obj: &Value,
+    deliver_copies: bool,
+) -> TemplateResult {
     let mut result = TemplateResult {
         key: key_of(obj),
         template: obj.clone(),
@@ -326,6 +398,26 @@ fn template(input: &Input, clusters: &[Cluster], opts: &Options, obj: &Value) ->
             return result;
         }
     };
+    let zero_workload = revise::workload_replicas(obj).is_some_and(|(n, _)| n == 0);
+    if zero_workload && assigned.iter().all(|a| a.replicas.is_err()) {
+        result.warnings.push(
+            "a workload with 0 replicas is delivered nowhere (Karmada's scheduler runs without --enable-empty-workload-propagation)".into(),
+        );
+    }
+    for a in &assigned {
+        if let Err(why) = &a.replicas
+            && !zero_workload
+            && let Some(op) = override_naming(input, obj, &a.cluster)
+        {
+            result.warnings.push(format!(
+                "{op} overrides it on cluster {}, but {why}: the override never applies",
+                a.cluster
+            ));
+        }
+    }
+    if !deliver_copies {
+        return result;
+    }
     let divided_job = placement
         .replica_scheduling
         .as_ref()
