@@ -380,3 +380,227 @@ fn overlay_overrides_deliver_the_overlay_render() {
     }
     assert!(checked >= 2, "only {checked} overlay/cluster pairs checked");
 }
+
+/// An app in a fresh repository: `files` are (path, content).
+fn app(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    tmp
+}
+
+fn member(dir: &Path, cluster: &str, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["preview", "--cluster", cluster];
+    args.extend_from_slice(extra);
+    yaml::parse_stream(&ok(dir, &args), cluster).unwrap()
+}
+
+const WEB: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: app
+        image: example.com/shop/web:1.0
+        env:
+        - {name: B, value: x}
+        - {name: URL, value: 'http://$(HOST):80'}
+";
+
+fn env_names(d: &Value, container: usize) -> Vec<String> {
+    d["spec"]["template"]["spec"]["containers"][container]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Regression: env overrides keep the container's order and put a new variable before the first
+/// `$(VAR)` that references it; several entries for one cluster compose.
+#[test]
+fn env_overrides_keep_order_expand_references_and_compose() {
+    let dir = app(&[
+        ("web.yaml", WEB),
+        (
+            "karmada.yaml",
+            "apiVersion: argocd-karmada-plugin/v1alpha1
+kind: Placement
+clusters: {names: [m1, m2]}
+overrides:
+  - {clusters: [m1], env: {Z: '1', HOST: h.example.com}}
+  - {clusters: [m2], patches: [{target: {kind: Deployment}, ops: [{op: remove, path: /spec/template/spec/containers/0/env}]}]}
+  - {clusters: [m2], env: {A: '1'}}
+  - {clusters: [m2], env: {C: '3'}}
+",
+        ),
+    ]);
+    let m1 = member(dir.path(), "m1", &[]);
+    assert_eq!(env_names(&m1[0], 0), ["B", "HOST", "URL", "Z"]);
+    let m2 = member(dir.path(), "m2", &[]);
+    assert_eq!(env_names(&m2[0], 0), ["A", "C"]);
+}
+
+/// Regression: an image override addresses the containers that are there after earlier rules
+/// for the same cluster (here a sidecar inserted first).
+#[test]
+fn image_overrides_follow_containers_moved_by_earlier_rules() {
+    let dir = app(&[
+        ("web.yaml", WEB),
+        (
+            "karmada.yaml",
+            "apiVersion: argocd-karmada-plugin/v1alpha1
+kind: Placement
+clusters: {names: [m1]}
+overrides:
+  - clusters: [m1]
+    patches:
+      - target: {kind: Deployment}
+        ops: [{op: add, path: /spec/template/spec/containers/0, value: {name: proxy, image: envoy:1}}]
+  - {clusters: [m1], image: {registry: mirror.example.com}}
+",
+        ),
+    ]);
+    let m1 = member(dir.path(), "m1", &[]);
+    let images: Vec<&str> = m1[0]["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        images,
+        [
+            "mirror.example.com/envoy:1",
+            "mirror.example.com/shop/web:1.0"
+        ]
+    );
+}
+
+/// Regression: an image pinned by tag and digest keeps its digest under a registry override, and a
+/// tag override on it is refused.
+#[test]
+fn images_pinned_by_digest_keep_it() {
+    let digest = "sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c";
+    let web = WEB.replace(
+        "example.com/shop/web:1.0",
+        &format!("example.com/shop/web:1.0@{digest}"),
+    );
+    let placement = |o: &str| {
+        format!(
+            "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\nclusters: {{names: [m1]}}\noverrides:\n  - {{clusters: [m1], image: {o}}}\n"
+        )
+    };
+    let dir = app(&[
+        ("web.yaml", &web),
+        ("karmada.yaml", &placement("{registry: mirror.example.com}")),
+    ]);
+    let m1 = member(dir.path(), "m1", &[]);
+    assert_eq!(
+        m1[0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("mirror.example.com/shop/web:1.0@{digest}")
+    );
+    let dir = app(&[
+        ("web.yaml", &web),
+        ("karmada.yaml", &placement("{tag: '2.0'}")),
+    ]);
+    let line = fails(dir.path(), &["generate"]);
+    assert!(
+        line.starts_with(&format!("error: karmada.yaml: overrides[0].image.tag: container \"app\" of apps/Deployment default/web runs example.com/shop/web:1.0@{digest}, pinned by tag and digest")),
+        "{line}"
+    );
+}
+
+/// Regression: an overlay that adds labels to an object without labels changes them key by key
+/// (Karmada's own labels on the member copy survive).
+#[test]
+fn overlay_labels_are_added_key_by_key() {
+    if !has_tool("kubectl") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "kubectl is required when CI=true"
+        );
+        return;
+    }
+    let dir = app(&[
+        (
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: '1'}\n",
+        ),
+        ("base/kustomization.yaml", "resources: [cm.yaml]\n"),
+        (
+            "overlays/m1/kustomization.yaml",
+            "resources: [../../base]\nlabels:\n- pairs: {tier: gold}\n",
+        ),
+        ("kustomization.yaml", "resources: [base]\n"),
+        (
+            "karmada.yaml",
+            "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\nclusters: {names: [m1]}\noverrides:\n  - {clusters: [m1], kustomize: overlays/m1}\n",
+        ),
+    ]);
+    let generated = ok(dir.path(), &["generate"]);
+    assert!(generated.contains("labelsOverrider"), "{generated}");
+    assert!(
+        !generated.contains("path: /metadata/labels\n"),
+        "{generated}"
+    );
+    let m1 = member(dir.path(), "m1", &["--karmada-metadata"]);
+    let labels = &m1[0]["metadata"]["labels"];
+    assert_eq!(labels["tier"], "gold");
+    assert!(
+        labels
+            .get("propagationpolicy.karmada.io/permanent-id")
+            .is_some(),
+        "{labels}"
+    );
+}
+
+/// Regression: Divided leaving a cluster without replicas makes its override moot; a 0-replica
+/// workload goes nowhere. `generate` warns on stderr, `preview` and `diff --matrix` show it.
+#[test]
+fn zero_replica_clusters_and_workloads_are_reported() {
+    let dir = app(&[
+        ("web.yaml", WEB),
+        (
+            "idle.yaml",
+            &WEB.replace("name: web}", "name: idle}")
+                .replace("replicas: 2", "replicas: 0")
+                .replace("env:", "resources: {requests: {cpu: 100m}}\n        env:"),
+        ),
+        (
+            "karmada.yaml",
+            "apiVersion: argocd-karmada-plugin/v1alpha1
+kind: Placement
+clusters: {names: [m1, m2, m3]}
+replicas: {mode: Divided, weights: {m1: 5, m2: 5, m3: 1}}
+overrides:
+  - {clusters: [m3], target: {name: web}, labels: {tier: small}}
+",
+        ),
+    ]);
+    let out = run(dir.path(), &["generate"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("warning: apps/v1 Deployment default/web: OverridePolicy demo-deployment-web overrides it on cluster m3, but Divided gives it 0 of 2 replicas"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("warning: apps/v1 Deployment default/idle: a workload with 0 replicas is delivered nowhere"), "{stderr}");
+    let m3 = ok(dir.path(), &["preview", "--cluster", "m3"]);
+    assert!(
+        m3.contains(
+            "# not delivered: apps/v1 Deployment default/web: Divided gives it 0 of 2 replicas"
+        ),
+        "{m3}"
+    );
+    assert!(m3.contains("# warning: apps/v1 Deployment default/web: OverridePolicy demo-deployment-web overrides it on cluster m3"), "{m3}");
+    let table = ok(dir.path(), &["diff", "--matrix"]);
+    assert!(table.contains("- warning: apps/v1 Deployment default/idle: a workload with 0 replicas is delivered nowhere"), "{table}");
+}

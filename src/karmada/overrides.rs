@@ -22,7 +22,7 @@ use crate::render::AppContext;
 
 mod overlay;
 
-use overlay::overlay_patches;
+use overlay::{OverlayChange, overlay_patches};
 
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
 pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
@@ -291,7 +291,7 @@ fn composed_rules(
     fixed: &Fixed,
     it: &Item,
     obj: &Value,
-    overlay_ops: Option<&Vec<PlaintextOverrider>>,
+    overlay_ops: Option<&OverlayChange>,
     out: &Rules,
     groups: Vec<(Vec<String>, Vec<usize>)>,
     used: &mut Used,
@@ -484,6 +484,14 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
             c.name,
             c.value.get("image").is_some_and(Value::is_string)
         );
+        if entry.image.is_some() {
+            let pinned = c
+                .value
+                .get("image")
+                .and_then(Value::as_str)
+                .and_then(tag_and_digest);
+            let _ = write!(k, ":{}", pinned.is_some());
+        }
         if !entry.env.is_empty() && !c.init {
             let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
         }
@@ -537,7 +545,7 @@ fn object_overriders(
     fixed: &Fixed,
     it: &Item,
     obj: &Value,
-    overlay_ops: Option<&Vec<PlaintextOverrider>>,
+    overlay_ops: Option<&OverlayChange>,
     used: &mut Used,
 ) -> Result<(Overriders, Vec<String>)> {
     let path = entry.path();
@@ -555,12 +563,49 @@ fn object_overriders(
         })
         .collect();
 
+    let mut digest_ops: Vec<PlaintextOverrider> = Vec::new();
     if let Some(image) = &entry.image {
         for c in &conts {
-            if c.value.get("image").and_then(Value::as_str).is_none() {
+            let Some(current) = c.value.get("image").and_then(Value::as_str) else {
+                continue;
+            };
+            used.image = true;
+            if let Some((tagged, digest)) = tag_and_digest(current) {
+                // Karmada's image overrider would keep the tag and drop the digest.
+                if image.tag.is_some() {
+                    return Err(error(
+                        file,
+                        &format!("{path}.image.tag"),
+                        format!(
+                            "container \"{}\" of {} runs {current}, pinned by tag and digest; a new tag would leave the digest in charge (and Karmada's image overrider drops the digest): change the image with `patches` instead",
+                            c.name,
+                            it.key().display()
+                        ),
+                    ));
+                }
+                let mut value = tagged.to_string();
+                for (component, v) in [
+                    (ImageComponent::Registry, &image.registry),
+                    (ImageComponent::Repository, &image.repository),
+                ] {
+                    if let Some(v) = v {
+                        let io = ImageOverrider {
+                            predicate: None,
+                            component,
+                            operator: OverriderOperator::Replace,
+                            value: v.clone(),
+                        };
+                        value = overridemanager::override_image(&value, &io)
+                            .map_err(|e| error(file, &format!("{path}.image"), e))?;
+                    }
+                }
+                digest_ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &format!("{}/image", c.pointer()),
+                    Some(json!(format!("{value}@{digest}"))),
+                ));
                 continue;
             }
-            used.image = true;
             for (component, value) in [
                 (ImageComponent::Registry, &image.registry),
                 (ImageComponent::Repository, &image.repository),
@@ -587,8 +632,8 @@ fn object_overriders(
     o.labels_overrider = fixed.labels.clone();
     o.annotations_overrider = fixed.annotations.clone();
 
-    let mut ops: Vec<PlaintextOverrider> = Vec::new();
-    let mut origins: Vec<String> = Vec::new();
+    let mut origins: Vec<String> = vec![format!("{path}.image"); digest_ops.len()];
+    let mut ops: Vec<PlaintextOverrider> = digest_ops;
     if let Some(n) = entry.replicas {
         if it.fhpa_target {
             return Err(error(
@@ -644,13 +689,23 @@ fn object_overriders(
         }
     }
     if let Some(extra) = overlay_ops {
-        for op in extra {
+        o.labels_overrider.extend(extra.labels.iter().cloned());
+        o.annotations_overrider
+            .extend(extra.annotations.iter().cloned());
+        for op in &extra.plaintext {
             ops.push(op.clone());
             origins.push(format!("{path}.kustomize"));
         }
     }
     o.plaintext = ops;
     Ok((o, origins))
+}
+
+/// `name:tag@digest` split into `name:tag` and the digest, for images pinned by both.
+fn tag_and_digest(image: &str) -> Option<(&str, &str)> {
+    let (tagged, digest) = image.split_once('@')?;
+    let last = tagged.rsplit('/').next().unwrap_or(tagged);
+    last.contains(':').then_some((tagged, digest))
 }
 
 /// Kinds whose spec takes `replicas` even when the rendered object leaves it out.

@@ -550,9 +550,15 @@ overrides:
     let rules = pols[1]["spec"]["overrideRules"].as_array().unwrap();
     assert_eq!(rules.len(), 3);
     assert_eq!(rules[1]["targetCluster"]["clusterNames"], json!(["m1"]));
-    assert_eq!(rules[1]["overriders"]["plaintext"][0]["path"], "/spec/template/spec/containers/1/env");
+    assert_eq!(
+        rules[1]["overriders"]["plaintext"][0]["path"],
+        "/spec/template/spec/containers/1/env"
+    );
     assert_eq!(rules[2]["targetCluster"]["clusterNames"], json!(["m2"]));
-    assert_eq!(rules[2]["overriders"]["plaintext"][0]["path"], "/spec/template/spec/containers/1/env/-");
+    assert_eq!(
+        rules[2]["overriders"]["plaintext"][0]["path"],
+        "/spec/template/spec/containers/1/env/-"
+    );
     // A patch that no longer applies after an earlier entry is an error naming the cluster.
     let removed = "clusters: {names: [m1]}
 overrides:
