@@ -228,9 +228,13 @@ pub fn rules(
             let (overriders, origins) =
                 object_overriders(file, entry, &fixed, it, obj, overlay_ops, &mut used)?;
             // Karmada applies the entry's overriders one after the other: each must apply to
-            // the object as the earlier ones left it.
-            overridemanager::apply(&mut obj.clone(), &overriders)
-                .map_err(|e| apply_error(file, entry, &entry.clusters, it, &origins, &e, None))?;
+            // the object as the earlier ones left it. Ops we derive ourselves (replicas, env) are
+            // built in sequence already; user patches and overlays are checked by applying.
+            let checked = match key {
+                Some(_) => overridemanager::check_images(obj, &overriders),
+                None => overridemanager::apply(&mut obj.clone(), &overriders),
+            };
+            checked.map_err(|e| apply_error(file, entry, &entry.clusters, it, &origins, &e, None))?;
             let id = (!overriders.is_empty()).then(|| {
                 let rule = RuleWithCluster {
                     target_cluster: Some(target_cluster.clone()),
