@@ -234,7 +234,8 @@ pub fn rules(
                 Some(_) => overridemanager::check_images(obj, &overriders),
                 None => overridemanager::apply(&mut obj.clone(), &overriders),
             };
-            checked.map_err(|e| apply_error(file, entry, &entry.clusters, it, &origins, &e, None))?;
+            checked
+                .map_err(|e| apply_error(file, entry, &entry.clusters, it, &origins, &e, None))?;
             let id = (!overriders.is_empty()).then(|| {
                 let rule = RuleWithCluster {
                     target_cluster: Some(target_cluster.clone()),

@@ -59,14 +59,35 @@ fn before(a: &Party<'_>, b: &Party<'_>, tie: TieBreak) -> Ordering {
 /// `AllocateWebsterSeats` with no initial assignment: `seats` handed out one at a time to the
 /// party first in Webster order. Returns (name, seats) sorted by name; parties may get 0.
 pub fn webster(seats: i32, votes: &[(&str, i64)], tie: TieBreak) -> Vec<(String, i32)> {
-    let mut parties: Vec<Party<'_>> = votes
+    webster_from(seats, votes, &[], tie)
+}
+
+/// `AllocateWebsterSeats` on top of seats already held (`initial`; parties only there have no
+/// votes).
+pub fn webster_from(
+    seats: i32,
+    votes: &[(&str, i64)],
+    initial: &[(&str, i32)],
+    tie: TieBreak,
+) -> Vec<(String, i32)> {
+    let mut parties: Vec<Party<'_>> = initial
         .iter()
-        .map(|(name, votes)| Party {
+        .map(|(name, seats)| Party {
             name,
-            votes: *votes,
-            seats: 0,
+            votes: 0,
+            seats: *seats,
         })
         .collect();
+    for (name, v) in votes {
+        match parties.iter_mut().find(|p| p.name == *name) {
+            Some(p) => p.votes = *v,
+            None => parties.push(Party {
+                name,
+                votes: *v,
+                seats: 0,
+            }),
+        }
+    }
     if parties.is_empty() {
         return Vec::new();
     }
