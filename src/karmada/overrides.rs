@@ -187,7 +187,7 @@ pub fn rules(
             }
             None => BTreeMap::new(),
         };
-        let fixed = Fixed::new(entry);
+        let fixed = Fixed::new(file, entry);
         let target_cluster = super::policy::cluster_names(&entry.clusters);
         let mut used = Used::default();
         // Objects that look the same to this entry get the same rule: compute it once.
@@ -197,8 +197,6 @@ pub fn rules(
             let groups = cluster_groups(&out, it.index, &entry.clusters);
             if groups.len() > 1 || !groups[0].1.is_empty() {
                 let computed = composed_rules(
-                    file,
-                    entry,
                     &fixed,
                     it,
                     &objects[it.index],
@@ -225,8 +223,7 @@ pub fn rules(
                 }
                 continue;
             }
-            let (overriders, origins) =
-                object_overriders(file, entry, &fixed, it, obj, overlay_ops, &mut used)?;
+            let (overriders, origins) = object_overriders(&fixed, it, obj, overlay_ops, &mut used)?;
             // Karmada applies the entry's overriders one after the other: each must apply to
             // the object as the earlier ones left it. Ops we derive ourselves (replicas, env) are
             // built in sequence already; user patches and overlays are checked by applying.
@@ -289,11 +286,8 @@ fn origin_of(entry: &Override, origins: &[String], e: &OverrideError) -> String 
 /// An entry's rules for one object whose clusters already have earlier rules for it: per group of
 /// clusters, the overriders computed on the object as Karmada will have it after those rules;
 /// groups that end up with the same overriders share one rule.
-#[allow(clippy::too_many_arguments)]
 fn composed_rules(
-    file: &str,
-    entry: &Override,
-    fixed: &Fixed,
+    fixed: &Fixed<'_>,
     it: &Item,
     obj: &Value,
     overlay_ops: Option<&OverlayChange>,
@@ -301,6 +295,7 @@ fn composed_rules(
     groups: Vec<(Vec<String>, Vec<usize>)>,
     used: &mut Used,
 ) -> Result<Vec<RuleWithCluster>> {
+    let (file, entry) = (fixed.file, fixed.entry);
     let mut rules: Vec<(Vec<String>, Overriders)> = Vec::new();
     for (clusters, prior) in groups {
         let mut base = obj.clone();
@@ -308,8 +303,7 @@ fn composed_rules(
             // Each earlier rule was applied and checked on its own base already.
             let _ = overridemanager::apply(&mut base, &out.unique[*id].overriders);
         }
-        let (overriders, origins) =
-            object_overriders(file, entry, fixed, it, &base, overlay_ops, used)?;
+        let (overriders, origins) = object_overriders(fixed, it, &base, overlay_ops, used)?;
         overridemanager::apply(&mut base, &overriders).map_err(|e| {
             let after = (!prior.is_empty()).then_some(" after the earlier overrides for it");
             apply_error(file, entry, &clusters, it, &origins, &e, after)
@@ -519,13 +513,16 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
 }
 
 /// The parts of an entry's overriders that are the same for every object, built once.
-struct Fixed {
+struct Fixed<'a> {
+    /// `karmada.yaml`, for messages.
+    file: &'a str,
+    entry: &'a Override,
     labels: Vec<LabelAnnotationOverrider>,
     annotations: Vec<LabelAnnotationOverrider>,
 }
 
-impl Fixed {
-    fn new(entry: &Override) -> Fixed {
+impl<'a> Fixed<'a> {
+    fn new(file: &'a str, entry: &'a Override) -> Fixed<'a> {
         let overrider = |map: &BTreeMap<String, String>| {
             if map.is_empty() {
                 return Vec::new();
@@ -536,6 +533,8 @@ impl Fixed {
             }]
         };
         Fixed {
+            file,
+            entry,
             labels: overrider(&entry.labels),
             annotations: overrider(&entry.annotations),
         }
@@ -545,14 +544,13 @@ impl Fixed {
 /// The overriders an entry gives one object, and for each plaintext op the entry's field it came
 /// from (for messages).
 fn object_overriders(
-    file: &str,
-    entry: &Override,
-    fixed: &Fixed,
+    fixed: &Fixed<'_>,
     it: &Item,
     obj: &Value,
     overlay_ops: Option<&OverlayChange>,
     used: &mut Used,
 ) -> Result<(Overriders, Vec<String>)> {
+    let (file, entry) = (fixed.file, fixed.entry);
     let path = entry.path();
     let mut o = Overriders::default();
     let all_conts = containers(obj, &it.kind);

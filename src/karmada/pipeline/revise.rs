@@ -79,74 +79,67 @@ pub fn revise_replicas(obj: &mut Value, replicas: i32) {
     }
 }
 
-fn remove(obj: &mut Value, parent: &str, key: &str) {
+fn remove(obj: &mut Value, parent: &str, keys: &[&str]) {
     if let Some(m) = obj.pointer_mut(parent).and_then(Value::as_object_mut) {
-        m.remove(key);
+        for k in keys {
+            m.remove(*k);
+        }
     }
 }
 
 /// `RemoveIrrelevantFields(obj, RemoveJobTTLSeconds)`.
 pub fn prune(obj: &mut Value) {
-    for key in [
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "generation",
-        "managedFields",
-        "resourceVersion",
-        "selfLink",
-        "uid",
-        "ownerReferences",
-        "finalizers",
-    ] {
-        remove(obj, "/metadata", key);
-    }
-    remove(obj, "", "status");
+    remove(
+        obj,
+        "/metadata",
+        &[
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+            "resourceVersion",
+            "selfLink",
+            "uid",
+            "ownerReferences",
+            "finalizers",
+        ],
+    );
+    remove(obj, "", &["status"]);
     let kind = kind_of(obj).1.to_string();
     match kind.as_str() {
-        "Deployment" => {
-            for a in [
+        "Deployment" => remove(
+            obj,
+            "/metadata/annotations",
+            &[
                 "deployment.kubernetes.io/revision",
                 "deployment.kubernetes.io/revision-history",
-            ] {
-                remove(obj, "/metadata/annotations", a);
-            }
-        }
+            ],
+        ),
         "Job" => {
             if obj.pointer("/spec/manualSelector") != Some(&json!(true)) {
-                for l in ["controller-uid", "batch.kubernetes.io/controller-uid"] {
-                    remove(obj, "/spec/selector/matchLabels", l);
-                }
-                for l in [
-                    "controller-uid",
-                    "job-name",
-                    "batch.kubernetes.io/controller-uid",
-                    "batch.kubernetes.io/job-name",
-                ] {
-                    remove(obj, "/spec/template/metadata/labels", l);
-                }
+                let uid = ["controller-uid", "batch.kubernetes.io/controller-uid"];
+                remove(obj, "/spec/selector/matchLabels", &uid);
+                let labels = "/spec/template/metadata/labels";
+                remove(obj, labels, &uid);
+                remove(obj, labels, &["job-name", "batch.kubernetes.io/job-name"]);
             }
-            remove(obj, "/spec", "ttlSecondsAfterFinished");
+            remove(obj, "/spec", &["ttlSecondsAfterFinished"]);
         }
         "Service" => {
             let ip = obj.pointer("/spec/clusterIP").and_then(Value::as_str);
             if ip.is_some_and(|ip| ip != "None") {
-                remove(obj, "/spec", "clusterIP");
-                remove(obj, "/spec", "clusterIPs");
+                remove(obj, "/spec", &["clusterIP", "clusterIPs"]);
             }
         }
-        "Secret" => {
+        "Secret"
             if obj.get("type").and_then(Value::as_str)
-                == Some("kubernetes.io/service-account-token")
-            {
-                remove(
-                    obj,
-                    "/metadata/annotations",
-                    "kubernetes.io/service-account.uid",
-                );
-                if let Some(m) = obj.as_object_mut() {
-                    m.insert("data".into(), Value::Null);
-                }
+                == Some("kubernetes.io/service-account-token") =>
+        {
+            let uid = "kubernetes.io/service-account.uid";
+            remove(obj, "/metadata/annotations", &[uid]);
+            if let Some(m) = obj.as_object_mut() {
+                m.insert("data".into(), Value::Null);
             }
         }
         "ServiceAccount" => {
@@ -167,7 +160,7 @@ pub fn prune(obj: &mut Value) {
             remove(
                 obj,
                 "/metadata/annotations",
-                "volume.kubernetes.io/selected-node",
+                &["volume.kubernetes.io/selected-node"],
             );
         }
         _ => {}

@@ -19,6 +19,11 @@ fn pp(name: &str, selector: Value, placement: Value, priority: i64) -> Value {
         "spec": {"resourceSelectors": [selector], "placement": placement, "priority": priority}})
 }
 
+fn run(i: &Input, names: &[&str]) -> Simulation {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    simulate(i, &clusters_named(&names), &Options::default())
+}
+
 fn replicas(sim: &Simulation, cluster: &str) -> Option<i32> {
     match &sim.templates[0].per_cluster[cluster] {
         Outcome::Delivered(d) => d.replicas,
@@ -42,11 +47,7 @@ fn divided_by_static_weights_and_zero_replica_clusters() {
             0
         )
     ]));
-    let sim = simulate(
-        &i,
-        &clusters_named(&["a".into(), "b".into(), "c".into()]),
-        &Options::default(),
-    );
+    let sim = run(&i, &["a", "b", "c"]);
     assert_eq!(replicas(&sim, "a"), Some(7));
     assert_eq!(replicas(&sim, "b"), Some(3));
     let Outcome::Not(why) = &sim.templates[0].per_cluster["c"] else {
@@ -105,11 +106,7 @@ fn claim_prefers_explicit_priority_then_name_match_then_name() {
         pp("c-name", by_name.clone(), to("y"), 0)
     ]));
     assert_eq!(i.templates.len(), 1);
-    let sim = simulate(
-        &i,
-        &clusters_named(&["x".into(), "y".into()]),
-        &Options::default(),
-    );
+    let sim = run(&i, &["x", "y"]);
     assert_eq!(
         sim.templates[0].policy.as_deref(),
         Some("PropagationPolicy shop/c-name")
@@ -119,11 +116,7 @@ fn claim_prefers_explicit_priority_then_name_match_then_name() {
         pp("b-all", all, to("x"), 5),
         pp("c-name", by_name, to("y"), 0)
     ]));
-    let sim = simulate(
-        &i,
-        &clusters_named(&["x".into(), "y".into()]),
-        &Options::default(),
-    );
+    let sim = run(&i, &["x", "y"]);
     assert_eq!(
         sim.templates[0].policy.as_deref(),
         Some("PropagationPolicy shop/b-all")
@@ -155,11 +148,7 @@ fn overrides_apply_in_karmadas_order_and_a_failure_withholds_the_cluster() {
         op("x", "first"),
         broken
     ]));
-    let sim = simulate(
-        &i,
-        &clusters_named(&["a".into(), "b".into()]),
-        &Options::default(),
-    );
+    let sim = run(&i, &["a", "b"]);
     let Outcome::Delivered(a) = &sim.templates[0].per_cluster["a"] else {
         panic!()
     };
@@ -252,4 +241,30 @@ fn zero_replica_workloads_go_nowhere_unless_empty_propagation() {
         },
     );
     assert_eq!(replicas(&sim, "a"), Some(0));
+}
+
+#[test]
+fn pruning_drops_what_karmada_drops_before_writing_a_work() {
+    let mut svc = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "s", "uid": "u", "resourceVersion": "1", "labels": {"a": "b"}},
+        "spec": {"clusterIP": "10.0.0.1", "clusterIPs": ["10.0.0.1"], "ports": [{"port": 80}]},
+        "status": {"loadBalancer": {}}});
+    revise::prune(&mut svc);
+    assert_eq!(
+        svc,
+        json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "s", "labels": {"a": "b"}}, "spec": {"ports": [{"port": 80}]}})
+    );
+    let mut headless = json!({"kind": "Service", "spec": {"clusterIP": "None"}});
+    revise::prune(&mut headless);
+    assert_eq!(headless["spec"]["clusterIP"], "None");
+    let mut job = json!({"kind": "Job", "spec": {"ttlSecondsAfterFinished": 10,
+        "selector": {"matchLabels": {"controller-uid": "x", "app": "j"}},
+        "template": {"metadata": {"labels": {"job-name": "j", "app": "j"}}}}});
+    revise::prune(&mut job);
+    assert_eq!(
+        job,
+        json!({"kind": "Job", "spec": {"selector": {"matchLabels": {"app": "j"}},
+        "template": {"metadata": {"labels": {"app": "j"}}}}})
+    );
 }
