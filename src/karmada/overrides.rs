@@ -195,7 +195,8 @@ pub fn rules(
         for it in &candidates {
             let overlay_ops = overlay_diffs.get(&it.index);
             let groups = cluster_groups(&out, it.index, &entry.clusters);
-            if groups.len() > 1 || !groups[0].1.is_empty() {
+            let fresh = matches!(groups.as_slice(), [(_, prior)] if prior.is_empty());
+            if !fresh {
                 let computed = composed_rules(
                     &fixed,
                     it,
