@@ -35,19 +35,27 @@ fn images(obj: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// JSON pointers where the member's copy differs from the (pruned) template.
-fn changed_paths(template: &Value, delivered: &Value) -> Vec<String> {
+/// The template as a member copy would look without any change: pruned.
+fn pruned(template: &Value) -> Value {
     let mut base = template.clone();
     revise::prune(&mut base);
-    json_patch::diff(&base, delivered)
+    base
+}
+
+/// JSON pointers where the member's copy differs from the pruned template.
+fn changed_paths(base: &Value, delivered: &Value) -> Vec<String> {
+    if base == delivered {
+        return Vec::new();
+    }
+    json_patch::diff(base, delivered)
         .0
         .iter()
         .map(|op| op.path().to_string())
         .collect()
 }
 
-/// One cell of the matrix as data.
-fn cell(template: &Value, outcome: Option<&Outcome>) -> Value {
+/// One cell of the matrix as data; `base` is the pruned template.
+fn cell(base: &Value, outcome: Option<&Outcome>) -> Value {
     match outcome {
         Some(Outcome::Delivered(d)) => {
             let mut m = Map::new();
@@ -65,7 +73,7 @@ fn cell(template: &Value, outcome: Option<&Outcome>) -> Value {
             if !imgs.is_empty() {
                 m.insert("images".into(), Value::Object(imgs));
             }
-            m.insert("changed".into(), json!(changed_paths(template, &d.object)));
+            m.insert("changed".into(), json!(changed_paths(base, &d.object)));
             Value::Object(m)
         }
         Some(Outcome::Not(why)) => json!({"delivered": false, "reason": why}),
@@ -79,10 +87,11 @@ pub fn matrix_json(sim: &Simulation) -> anyhow::Result<String> {
         .templates
         .iter()
         .map(|t| {
+            let base = pruned(&t.template);
             let clusters: Map<String, Value> = sim
                 .clusters
                 .iter()
-                .map(|c| (c.clone(), cell(&t.template, t.per_cluster.get(c))))
+                .map(|c| (c.clone(), cell(&base, t.per_cluster.get(c))))
                 .collect();
             json!({"object": t.key, "warnings": t.warnings, "clusters": clusters})
         })
@@ -132,8 +141,9 @@ pub fn matrix_table(sim: &Simulation) -> String {
     let mut notes = Vec::new();
     for t in &sim.templates {
         let mut row = vec![t.key.clone()];
+        let base = pruned(&t.template);
         for c in &sim.clusters {
-            let v = cell(&t.template, t.per_cluster.get(c));
+            let v = cell(&base, t.per_cluster.get(c));
             if let Some(why) = v.get("reason").and_then(Value::as_str) {
                 notes.push(format!("{} on {c}: {why}", t.key));
             }

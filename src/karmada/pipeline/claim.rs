@@ -33,35 +33,68 @@ fn labels_of(obj: &Value) -> std::collections::BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The fields of a template that selectors look at, read once.
+struct Subject<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+    obj: &'a Value,
+    labels: std::cell::OnceCell<std::collections::BTreeMap<String, String>>,
+}
+
+impl<'a> Subject<'a> {
+    fn new(obj: &'a Value) -> Subject<'a> {
+        Subject {
+            api_version: text(obj, "/apiVersion"),
+            kind: text(obj, "/kind"),
+            namespace: text(obj, "/metadata/namespace"),
+            name: text(obj, "/metadata/name"),
+            obj,
+            labels: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn priority(&self, rs: &ResourceSelector) -> ImplicitPriority {
+        if self.api_version != rs.api_version
+            || self.kind != rs.kind
+            || (!rs.namespace.is_empty() && self.namespace != rs.namespace)
+        {
+            return ImplicitPriority::MisMatch;
+        }
+        if !rs.name.is_empty() {
+            return if rs.name == self.name {
+                ImplicitPriority::MatchName
+            } else {
+                ImplicitPriority::MisMatch
+            };
+        }
+        match &rs.label_selector {
+            None => ImplicitPriority::MatchAll,
+            Some(s) if labels_match(s, self.labels.get_or_init(|| labels_of(self.obj))) => {
+                ImplicitPriority::MatchLabelSelector
+            }
+            Some(_) => ImplicitPriority::MisMatch,
+        }
+    }
+}
+
 /// `ResourceSelectorPriority`.
 pub fn selector_priority(obj: &Value, rs: &ResourceSelector) -> ImplicitPriority {
-    if text(obj, "/apiVersion") != rs.api_version
-        || text(obj, "/kind") != rs.kind
-        || (!rs.namespace.is_empty() && text(obj, "/metadata/namespace") != rs.namespace)
-    {
-        return ImplicitPriority::MisMatch;
-    }
-    if !rs.name.is_empty() {
-        return if rs.name == text(obj, "/metadata/name") {
-            ImplicitPriority::MatchName
-        } else {
-            ImplicitPriority::MisMatch
-        };
-    }
-    match &rs.label_selector {
-        None => ImplicitPriority::MatchAll,
-        Some(s) if labels_match(s, &labels_of(obj)) => ImplicitPriority::MatchLabelSelector,
-        Some(_) => ImplicitPriority::MisMatch,
-    }
+    Subject::new(obj).priority(rs)
 }
 
 /// `ResourceMatchSelectorsPriority`: the best of a policy's selectors.
 pub fn selectors_priority(obj: &Value, selectors: &[ResourceSelector]) -> ImplicitPriority {
-    selectors
-        .iter()
-        .map(|rs| selector_priority(obj, rs))
-        .max()
-        .unwrap_or(ImplicitPriority::MisMatch)
+    let subject = Subject::new(obj);
+    let mut best = ImplicitPriority::MisMatch;
+    for rs in selectors {
+        best = best.max(subject.priority(rs));
+        if best == ImplicitPriority::MatchName {
+            break;
+        }
+    }
+    best
 }
 
 /// Why Karmada's detector never looks at this template, if it does not.

@@ -268,16 +268,23 @@ fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bo
     claim::highest(obj, &cpps).map(|p| (p, true))
 }
 
-/// Scheduling only (no member copies): the warnings `generate` prints on stderr.
+/// Scheduling only (no member copies): each distinct warning once, with the objects it concerns.
 pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) -> Vec<String> {
-    input
-        .templates
-        .iter()
-        .flat_map(|t| {
-            let r = template(input, clusters, opts, t, false);
-            r.warnings
-                .into_iter()
-                .map(move |w| format!("{}: {w}", r.key))
+    let mut by_text: Vec<(String, Vec<String>)> = Vec::new();
+    for t in &input.templates {
+        let r = template(input, clusters, opts, t, false);
+        for w in r.warnings {
+            match by_text.iter_mut().find(|(text, _)| *text == w) {
+                Some((_, keys)) => keys.push(r.key.clone()),
+                None => by_text.push((w, vec![r.key.clone()])),
+            }
+        }
+    }
+    by_text
+        .into_iter()
+        .map(|(text, keys)| match keys.len() {
+            1 => format!("{}: {text}", keys[0]),
+            n => format!("{} (and {} more objects): {text}", keys[0], n - 1),
         })
         .collect()
 }
@@ -303,27 +310,11 @@ pub fn generate_warnings(docs: &[Value]) -> Vec<String> {
     schedule_warnings(&input, &clusters, &Options::default())
 }
 
-/// The (Cluster)OverridePolicy that selects `obj` and names `cluster` in a rule.
-fn override_naming(input: &Input, obj: &Value, cluster: &str) -> Option<String> {
-    let ns = obj
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    input
-        .cluster_overrides
+/// The first of a template's override policies that names `cluster` in a rule.
+fn override_naming(overrides: &[(&'static str, &OverridePolicy)], cluster: &str) -> Option<String> {
+    overrides
         .iter()
-        .chain(
-            input
-                .overrides
-                .iter()
-                .filter(|o| !ns.is_empty() && o.metadata.namespace == ns),
-        )
-        .filter(|p| {
-            p.spec.resource_selectors.is_empty()
-                || claim::selectors_priority(obj, &p.spec.resource_selectors)
-                    != ImplicitPriority::MisMatch
-        })
-        .find(|p| {
+        .find(|(_, p)| {
             p.spec
                 .override_rules
                 .iter()
@@ -331,7 +322,7 @@ fn override_naming(input: &Input, obj: &Value, cluster: &str) -> Option<String> 
                 .chain(&p.spec.target_cluster)
                 .any(|t| t.cluster_names.iter().any(|n| n == cluster))
         })
-        .map(|p| format!("{} {}", p.kind, p.metadata.name))
+        .map(|(kind, p)| format!("{kind} {}", p.metadata.name))
 }
 
 fn template(
@@ -404,16 +395,31 @@ fn template(
             "a workload with 0 replicas is delivered nowhere (Karmada's scheduler runs without --enable-empty-workload-propagation)".into(),
         );
     }
-    for a in &assigned {
-        if let Err(why) = &a.replicas
-            && !zero_workload
-            && let Some(op) = override_naming(input, obj, &a.cluster)
-        {
-            result.warnings.push(format!(
-                "{op} overrides it on cluster {}, but {why}: the override never applies",
-                a.cluster
-            ));
+    let overrides = matching_overrides(input, obj);
+    // Overrides for clusters Divided leaves without replicas never apply: one line per policy.
+    let mut moot: Vec<(String, Vec<&str>)> = Vec::new();
+    for a in assigned
+        .iter()
+        .filter(|a| a.replicas.is_err() && !zero_workload)
+    {
+        if let Some(op) = override_naming(&overrides, &a.cluster) {
+            match moot.iter_mut().find(|(o, _)| *o == op) {
+                Some((_, cs)) => cs.push(&a.cluster),
+                None => moot.push((op, vec![&a.cluster])),
+            }
         }
+    }
+    let total = revise::workload_replicas(obj).map_or(0, |(n, _)| n);
+    for (op, cs) in moot {
+        let (word, them) = if cs.len() == 1 {
+            ("cluster", "it")
+        } else {
+            ("clusters", "them")
+        };
+        result.warnings.push(format!(
+            "{op} overrides it on {word} {}, but Divided gives {them} 0 of {total} replicas, so Karmada writes no Work there: the override never applies",
+            cs.join(", ")
+        ));
     }
     if !deliver_copies {
         return result;
@@ -431,7 +437,7 @@ fn template(
         let outcome = match &a.replicas {
             Err(why) => Outcome::Not(why.clone()),
             Ok(replicas) => deliver(
-                input,
+                &overrides,
                 obj,
                 c,
                 policy,
@@ -638,7 +644,7 @@ fn set_meta(obj: &mut Value, map: &str, key: &str, value: &str) {
 /// completions, overrides, binding metadata, pruning.
 #[allow(clippy::too_many_arguments)]
 fn deliver(
-    input: &Input,
+    overrides: &[(&'static str, &OverridePolicy)],
     template: &Value,
     cluster: &Cluster,
     policy: &PropagationPolicy,
@@ -689,7 +695,7 @@ fn deliver(
     {
         *slot = json!(c);
     }
-    apply_overrides(input, &mut obj, cluster)?;
+    apply_overrides(overrides, &mut obj, cluster)?;
     let ns = obj
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
@@ -759,36 +765,33 @@ fn strip_karmada_metadata(obj: &mut Value, template: &Value) {
     }
 }
 
-/// `ApplyOverridePolicies`: every matching ClusterOverridePolicy, then the namespace's
-/// OverridePolicies, each list by implicit priority then name (`getOverridersFromOverridePolicies`).
-fn apply_overrides(
-    input: &Input,
-    obj: &mut Value,
-    cluster: &Cluster,
-) -> std::result::Result<(), String> {
+/// The override policies that select a template, in the order Karmada applies them
+/// (`ApplyOverridePolicies`, `getOverridersFromOverridePolicies`): every matching
+/// ClusterOverridePolicy, then the namespace's OverridePolicies, each list by implicit priority
+/// then name.
+fn matching_overrides<'a>(
+    input: &'a Input,
+    obj: &Value,
+) -> Vec<(&'static str, &'a OverridePolicy)> {
     let ns = obj
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let lists: [(&str, Vec<&OverridePolicy>); 2] = [
+        .unwrap_or("");
+    let lists: [(&'static str, Vec<&OverridePolicy>); 2] = [
         (
             "ClusterOverridePolicy",
             input.cluster_overrides.iter().collect(),
         ),
         (
             "OverridePolicy",
-            if ns.is_empty() {
-                Vec::new()
-            } else {
-                input
-                    .overrides
-                    .iter()
-                    .filter(|o| o.metadata.namespace == ns)
-                    .collect()
-            },
+            input
+                .overrides
+                .iter()
+                .filter(|o| !ns.is_empty() && o.metadata.namespace == ns)
+                .collect(),
         ),
     ];
+    let mut out = Vec::new();
     for (kind, policies) in lists {
         let mut matching: Vec<(ImplicitPriority, &OverridePolicy)> = policies
             .into_iter()
@@ -805,36 +808,44 @@ fn apply_overrides(
             a.0.cmp(&b.0)
                 .then_with(|| a.1.metadata.name.cmp(&b.1.metadata.name))
         });
-        for (_, p) in matching {
-            let legacy;
-            let rules = if p.spec.override_rules.is_empty() {
-                legacy = [super::api::RuleWithCluster {
-                    target_cluster: p.spec.target_cluster.clone(),
-                    overriders: p.spec.overriders.clone(),
-                }];
-                &legacy[..]
-            } else {
-                &p.spec.override_rules[..]
-            };
-            for rule in rules {
-                let applies = rule
-                    .target_cluster
-                    .as_ref()
-                    .is_none_or(|t| selection::cluster_matches(cluster, t));
-                if !applies {
-                    continue;
-                }
-                overridemanager::apply(obj, &rule.overriders).map_err(|e| {
-                    let name = if p.metadata.namespace.is_empty() {
-                        p.metadata.name.clone()
-                    } else {
-                        format!("{}/{}", p.metadata.namespace, p.metadata.name)
-                    };
-                    format!(
-                        "{kind} {name} fails ({e}); Karmada does not update this cluster's copy"
-                    )
-                })?;
+        out.extend(matching.into_iter().map(|(_, p)| (kind, p)));
+    }
+    out
+}
+
+/// Applies the matching policies' rules for `cluster`, in order.
+fn apply_overrides(
+    policies: &[(&'static str, &OverridePolicy)],
+    obj: &mut Value,
+    cluster: &Cluster,
+) -> std::result::Result<(), String> {
+    for (kind, p) in policies {
+        let legacy;
+        let rules = if p.spec.override_rules.is_empty() {
+            legacy = [super::api::RuleWithCluster {
+                target_cluster: p.spec.target_cluster.clone(),
+                overriders: p.spec.overriders.clone(),
+            }];
+            &legacy[..]
+        } else {
+            &p.spec.override_rules[..]
+        };
+        for rule in rules {
+            let applies = rule
+                .target_cluster
+                .as_ref()
+                .is_none_or(|t| selection::cluster_matches(cluster, t));
+            if !applies {
+                continue;
             }
+            overridemanager::apply(obj, &rule.overriders).map_err(|e| {
+                let name = if p.metadata.namespace.is_empty() {
+                    p.metadata.name.clone()
+                } else {
+                    format!("{}/{}", p.metadata.namespace, p.metadata.name)
+                };
+                format!("{kind} {name} fails ({e}); Karmada does not update this cluster's copy")
+            })?;
         }
     }
     Ok(())
