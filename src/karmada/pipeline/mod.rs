@@ -44,6 +44,8 @@ pub struct Input {
     pub cluster_propagation: Vec<PropagationPolicy>,
     pub overrides: Vec<OverridePolicy>,
     pub cluster_overrides: Vec<OverridePolicy>,
+    /// Each list's selectors, indexed (same positions as the lists).
+    index: [Vec<claim::SelectorIndex>; 4],
 }
 
 impl Input {
@@ -94,6 +96,39 @@ impl Input {
                 }
             }
         }
+        let index = |specs: Vec<&[super::api::ResourceSelector]>| {
+            specs.into_iter().map(claim::SelectorIndex::new).collect()
+        };
+        input.index = [
+            index(
+                input
+                    .propagation
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .cluster_propagation
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .overrides
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .cluster_overrides
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+        ];
         Ok(input)
     }
 
@@ -255,16 +290,21 @@ fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bo
         .and_then(Value::as_str)
         .unwrap_or("");
     if !ns.is_empty() {
-        let pps: Vec<&PropagationPolicy> = input
+        let pps: Vec<_> = input
             .propagation
             .iter()
-            .filter(|p| p.metadata.namespace == ns)
+            .zip(&input.index[0])
+            .filter(|(p, _)| p.metadata.namespace == ns)
             .collect();
         if let Some(p) = claim::highest(obj, &pps) {
             return Some((p, false));
         }
     }
-    let cpps: Vec<&PropagationPolicy> = input.cluster_propagation.iter().collect();
+    let cpps: Vec<_> = input
+        .cluster_propagation
+        .iter()
+        .zip(&input.index[1])
+        .collect();
     claim::highest(obj, &cpps).map(|p| (p, true))
 }
 
@@ -777,17 +817,23 @@ fn matching_overrides<'a>(
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let lists: [(&'static str, Vec<&OverridePolicy>); 2] = [
+    type Indexed<'a> = Vec<(&'a OverridePolicy, &'a claim::SelectorIndex)>;
+    let lists: [(&'static str, Indexed<'a>); 2] = [
         (
             "ClusterOverridePolicy",
-            input.cluster_overrides.iter().collect(),
+            input
+                .cluster_overrides
+                .iter()
+                .zip(&input.index[3])
+                .collect(),
         ),
         (
             "OverridePolicy",
             input
                 .overrides
                 .iter()
-                .filter(|o| !ns.is_empty() && o.metadata.namespace == ns)
+                .zip(&input.index[2])
+                .filter(|(o, _)| !ns.is_empty() && o.metadata.namespace == ns)
                 .collect(),
         ),
     ];
@@ -795,12 +841,11 @@ fn matching_overrides<'a>(
     for (kind, policies) in lists {
         let mut matching: Vec<(ImplicitPriority, &OverridePolicy)> = policies
             .into_iter()
-            .filter_map(|p| {
-                let sel = &p.spec.resource_selectors;
-                if sel.is_empty() {
+            .filter_map(|(p, index)| {
+                if p.spec.resource_selectors.is_empty() {
                     return Some((ImplicitPriority::MatchAll, p));
                 }
-                let prio = claim::selectors_priority(obj, sel);
+                let prio = index.priority(obj);
                 (prio != ImplicitPriority::MisMatch).then_some((prio, p))
             })
             .collect();
