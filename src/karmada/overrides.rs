@@ -766,8 +766,26 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
             Some(Value::Array(list)),
         )];
     };
-    let mut current = existing.clone();
     let mut ops = Vec::new();
+    let refers = existing.iter().any(|e| value_of(e).contains("$("))
+        || env.iter().any(|(_, v)| v.contains("$("));
+    if !refers {
+        // Nothing to expand: replace in place, append the rest.
+        for (k, v) in env {
+            let entry = json!({"name": k, "value": v});
+            match existing.iter().position(|e| name_of(e) == k) {
+                Some(i) if existing[i] == entry => {}
+                Some(i) => ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &at(&format!("/{i}")),
+                    Some(entry),
+                )),
+                None => ops.push(plaintext(OverriderOperator::Add, &at("/-"), Some(entry))),
+            }
+        }
+        return ops;
+    }
+    let mut current = existing.clone();
     for (k, v) in env {
         let entry = json!({"name": k, "value": v});
         let same_name = current
@@ -804,6 +822,14 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
         }
     }
     ops
+}
+
+fn name_of(e: &Value) -> &str {
+    e.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+fn value_of(e: &Value) -> &str {
+    e.get("value").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The first env entry whose value references `$(name)`.

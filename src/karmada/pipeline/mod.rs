@@ -310,8 +310,17 @@ fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bo
 
 /// Scheduling only (no member copies): each distinct warning once, with the objects it concerns.
 pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) -> Vec<String> {
+    warnings_for(input, input.templates.iter(), clusters, opts)
+}
+
+fn warnings_for<'a>(
+    input: &Input,
+    templates: impl Iterator<Item = &'a Value>,
+    clusters: &[Cluster],
+    opts: &Options,
+) -> Vec<String> {
     let mut by_text: Vec<(String, Vec<String>)> = Vec::new();
-    for t in &input.templates {
+    for t in templates {
         let r = template(input, clusters, opts, t, false);
         for w in r.warnings {
             match by_text.iter_mut().find(|(text, _)| *text == w) {
@@ -330,24 +339,19 @@ pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) ->
 }
 
 /// What `generate` warns about in its own output: overrides for clusters Divided leaves without
-/// replicas, and 0-replica workloads that go nowhere. Only workloads and policies are looked at.
+/// replicas, and 0-replica workloads that go nowhere. Only workloads are scheduled.
 pub fn generate_warnings(docs: &[Value]) -> Vec<String> {
-    let relevant: Vec<Value> = docs
-        .iter()
-        .filter(|d| {
-            d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION)
-                || revise::workload_replicas(d).is_some()
-        })
-        .cloned()
-        .collect();
-    let Ok(input) = Input::from_stream(relevant, "the generated stream") else {
+    let is_policy =
+        |d: &Value| d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION);
+    let policies: Vec<Value> = docs.iter().filter(|d| is_policy(d)).cloned().collect();
+    let Ok(input) = Input::from_stream(policies, "the generated stream") else {
         return Vec::new(); // our own policies always parse (tested)
     };
-    if input.templates.is_empty() {
-        return Vec::new();
-    }
+    let workloads = docs
+        .iter()
+        .filter(|d| !is_policy(d) && revise::workload_replicas(d).is_some());
     let clusters = clusters_named(&input.named_clusters());
-    schedule_warnings(&input, &clusters, &Options::default())
+    warnings_for(&input, workloads, &clusters, &Options::default())
 }
 
 /// The first of a template's override policies that names `cluster` in a rule.
