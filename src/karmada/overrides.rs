@@ -902,6 +902,30 @@ mod tests {
     }
 
     #[test]
+    fn a_new_variable_goes_before_a_new_one_that_references_it() {
+        let obj = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "B", "value": "x"}]}, {"name": "b"}
+        ]}}}});
+        let conts = containers(&obj, "Deployment");
+        let env = vec![
+            ("URL".to_string(), "http://$(HOST)".to_string()),
+            ("HOST".to_string(), "h".to_string()),
+        ];
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[0], &env)).unwrap(),
+            json!([
+                {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "URL", "value": "http://$(HOST)"}},
+                {"path": "/spec/template/spec/containers/0/env/1", "operator": "add", "value": {"name": "HOST", "value": "h"}},
+            ])
+        );
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[1], &env)).unwrap(),
+            json!([{"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+                {"name": "HOST", "value": "h"}, {"name": "URL", "value": "http://$(HOST)"}]}])
+        );
+    }
+
+    #[test]
     fn pod_specs_by_kind() {
         let cj = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}}});
         assert_eq!(
