@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: `argocd-karmada-plugin generate` on a generated plain-YAML app of 1,000 objects with 20
 # per-cluster override entries, side by side with `kubectl kustomize` on a kustomization listing the
-# same files. Reports median wall time over RUNS runs and peak RSS (GNU time).
+# same files, and `diff --matrix` (every object on every cluster) on the same app. Reports median wall time over RUNS runs and peak RSS (GNU time).
 #
 #   benches/generate.sh            # release build, 7 runs each
 #   RUNS=3 benches/generate.sh
+#   BASELINE_BIN=/path/to/older/argocd-karmada-plugin benches/generate.sh   # also time another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -132,7 +133,9 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 declare -A wall rss
-for tool in plugin plain kustomize; do
+tools="plugin plain kustomize matrix"
+[ -n "${BASELINE_BIN:-}" ] && tools="$tools baseline"
+for tool in $tools; do
   : > "$work/$tool.wall"; : > "$work/$tool.rss"
 done
 # Interleave the two tools so machine noise hits both alike.
@@ -141,10 +144,16 @@ for _ in $(seq 1 "$RUNS"); do
   echo "$w" >> "$work/plugin.wall"; echo "$m" >> "$work/plugin.rss"
   read -r w m < <(cd "$plain" && measure "$BIN" generate)
   echo "$w" >> "$work/plain.wall"; echo "$m" >> "$work/plain.rss"
+  read -r w m < <(cd "$app" && measure "$BIN" diff --matrix)
+  echo "$w" >> "$work/matrix.wall"; echo "$m" >> "$work/matrix.rss"
   read -r w m < <(measure kubectl kustomize "$app")
   echo "$w" >> "$work/kustomize.wall"; echo "$m" >> "$work/kustomize.rss"
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    read -r w m < <(cd "$app" && measure "$BASELINE_BIN" generate)
+    echo "$w" >> "$work/baseline.wall"; echo "$m" >> "$work/baseline.rss"
+  fi
 done
-for tool in plugin plain kustomize; do
+for tool in $tools; do
   wall[$tool]=$(median < "$work/$tool.wall")
   rss[$tool]=$(sort -n "$work/$tool.rss" | tail -1)
 done
@@ -162,6 +171,11 @@ echo "| command | wall (median) | peak RSS |"
 echo "|---|---|---|"
 printf '| `argocd-karmada-plugin generate` | %.3f s | %.1f MB |\n' "${wall[plugin]}" "$(awk -v k="${rss[plugin]}" 'BEGIN {print k/1024}')"
 printf '| `argocd-karmada-plugin generate`, same app without `overrides:` | %.3f s | %.1f MB |\n' "${wall[plain]}" "$(awk -v k="${rss[plain]}" 'BEGIN {print k/1024}')"
+printf '| `argocd-karmada-plugin diff --matrix` (1,000 objects x 20 clusters) | %.3f s | %.1f MB |\n' "${wall[matrix]}" "$(awk -v k="${rss[matrix]}" 'BEGIN {print k/1024}')"
 printf '| `kubectl kustomize` (same files, no policies) | %.3f s | %.1f MB |\n' "${wall[kustomize]}" "$(awk -v k="${rss[kustomize]}" 'BEGIN {print k/1024}')"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  printf '| baseline `%s generate` | %.3f s | %.1f MB |\n' "$BASELINE_BIN" "${wall[baseline]}" "$(awk -v k="${rss[baseline]}" 'BEGIN {print k/1024}')"
+fi
 echo
 echo "speed-up vs kubectl kustomize: ${ratio}x with overrides, ${ratio_plain}x without"
+echo "diff --matrix / generate: $(awk -v a="${wall[matrix]}" -v b="${wall[plugin]}" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')x"

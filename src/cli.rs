@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{argo, generated, health, render};
+use crate::{argo, generated, health, preview, render};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -22,6 +22,11 @@ pub struct Cli {
 pub enum Command {
     /// Render an app with its Karmada policies (the CMP generate command).
     Generate(render::cli::GenerateArgs),
+    /// What each member cluster receives: Karmada's claim, cluster selection, replica division and
+    /// overrides, run offline.
+    Preview(preview::cli::PreviewArgs),
+    /// Compare what two clusters receive, or every object on every cluster (--matrix).
+    Diff(preview::cli::DiffArgs),
     /// Print the CMP parameter announcements (JSON) with their effective values.
     Parameters(render::cli::ParametersArgs),
     /// Evaluate health scripts exactly as Argo CD does, or run health test suites.
@@ -37,6 +42,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => render::cli::generate(a),
         Command::Parameters(a) => render::cli::parameters(a),
+        Command::Preview(a) => preview::cli::preview(a),
+        Command::Diff(a) => preview::cli::diff(a),
         Command::Health(a) => health::cli::run(a),
         Command::Cmp(a) => argo::cmp::cli::run(a),
         Command::Gen(a) => generated::run(a),

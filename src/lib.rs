@@ -10,6 +10,7 @@ pub mod generated;
 pub mod health;
 pub mod karmada;
 pub mod kube;
+pub mod preview;
 pub mod render;
 pub mod sidecar;
 pub mod yaml;

@@ -36,6 +36,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("argo", Layer::Domain),
     ("health", Layer::Domain),
     ("render", Layer::Command),
+    ("preview", Layer::Command),
     ("commands", Layer::Command),
     ("generated", Layer::Command),
     ("sidecar", Layer::Command),

@@ -140,7 +140,12 @@ impl<'a> Field<'a> {
     /// A mapping of string to string (labels, annotations, env); values must be quoted strings
     /// because Kubernetes stores them as strings.
     pub fn string_map(&self) -> Result<BTreeMap<String, String>> {
-        let mut out = BTreeMap::new();
+        Ok(self.string_pairs()?.into_iter().collect())
+    }
+
+    /// A mapping of strings, in the order the file lists them.
+    pub fn string_pairs(&self) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
         for (k, v) in self.entries()? {
             let path = join(self.path, k);
             let s = v.as_str().ok_or_else(|| {
@@ -150,7 +155,7 @@ impl<'a> Field<'a> {
                     format!("must be a string, not {} (quote it)", type_name(v)),
                 )
             })?;
-            out.insert(k.to_string(), s.to_string());
+            out.push((k.to_string(), s.to_string()));
         }
         Ok(out)
     }

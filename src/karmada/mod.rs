@@ -17,6 +17,7 @@ pub mod interpreter;
 pub mod naming;
 pub mod overridemanager;
 pub mod overrides;
+pub mod pipeline;
 pub mod placement;
 pub mod policy;
 pub mod schema;

@@ -19,11 +19,9 @@ use super::policy::Item;
 use super::scope;
 use crate::diag::error;
 
-mod compose;
 mod overlay;
 
-use compose::check_rules_compose;
-use overlay::overlay_patches;
+use overlay::{OverlayChange, overlay_patches};
 
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
 pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
@@ -185,31 +183,53 @@ pub fn rules(
             Some(dir) => overlay_patches(file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
-        let fixed = Fixed::new(entry);
+        let fixed = Fixed::new(file, entry);
         let target_cluster = super::policy::cluster_names(&entry.clusters);
         let mut used = Used::default();
         // Objects that look the same to this entry get the same rule: compute it once.
         let mut seen: std::collections::HashMap<String, Option<usize>> = Default::default();
         for it in &candidates {
-            let obj = &objects[it.index];
             let overlay_ops = overlay_diffs.get(&it.index);
+            let groups = cluster_groups(&out, it.index, &entry.clusters);
+            let fresh = matches!(groups.as_slice(), [(_, prior)] if prior.is_empty());
+            if !fresh {
+                let computed = composed_rules(
+                    &fixed,
+                    it,
+                    &objects[it.index],
+                    overlay_ops,
+                    &out,
+                    groups,
+                    &mut used,
+                )?;
+                for rule in computed {
+                    out.add(it.index, entry.index, rule);
+                }
+                continue;
+            }
+            let obj = &objects[it.index];
             let key = (entry.patches.is_empty() && overlay_ops.is_none())
                 .then(|| fingerprint(entry, it, obj));
             if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
                 if let Some(id) = cached {
                     // Same rule, same shape: only the image values can differ.
-                    overridemanager::check_images(obj, &out.unique[*id].overriders)
-                        .map_err(|e| apply_error(file, entry, it, &[], &e, None))?;
+                    overridemanager::check_images(obj, &out.unique[*id].overriders).map_err(
+                        |e| apply_error(file, entry, &entry.clusters, it, &[], &e, None),
+                    )?;
                     out.push(it.index, entry.index, *id);
                 }
                 continue;
             }
-            let (overriders, origins) =
-                object_overriders(file, entry, &fixed, it, obj, overlay_ops, &mut used)?;
+            let (overriders, origins) = object_overriders(&fixed, it, obj, overlay_ops, &mut used)?;
             // Karmada applies the entry's overriders one after the other: each must apply to
-            // the object as the earlier ones left it.
-            overridemanager::apply(&mut obj.clone(), &overriders)
-                .map_err(|e| apply_error(file, entry, it, &origins, &e, None))?;
+            // the object as the earlier ones left it. Ops we derive ourselves (replicas, env) are
+            // built in sequence already; user patches and overlays are checked by applying.
+            let checked = match key {
+                Some(_) => overridemanager::check_images(obj, &overriders),
+                None => overridemanager::apply(&mut obj.clone(), &overriders),
+            };
+            checked
+                .map_err(|e| apply_error(file, entry, &entry.clusters, it, &origins, &e, None))?;
             let id = (!overriders.is_empty()).then(|| {
                 let rule = RuleWithCluster {
                     target_cluster: Some(target_cluster.clone()),
@@ -238,14 +258,6 @@ pub fn rules(
             }
         }
     }
-    for (idx, rules) in &out.by_object {
-        let typed: Vec<&RuleWithCluster> = rules.iter().map(|(_, id)| &out.unique[*id]).collect();
-        let entries: Vec<&Override> = rules
-            .iter()
-            .map(|(e, _)| &placement.overrides[*e])
-            .collect();
-        check_rules_compose(file, &items[*idx], &objects[*idx], &typed, &entries)?;
-    }
     Ok(out)
 }
 
@@ -268,17 +280,93 @@ fn origin_of(entry: &Override, origins: &[String], e: &OverrideError) -> String 
     }
 }
 
+/// An entry's rules for one object whose clusters already have earlier rules for it: per group of
+/// clusters, the overriders computed on the object as Karmada will have it after those rules;
+/// groups that end up with the same overriders share one rule.
+fn composed_rules(
+    fixed: &Fixed<'_>,
+    it: &Item,
+    obj: &Value,
+    overlay_ops: Option<&OverlayChange>,
+    out: &Rules,
+    groups: Vec<(Vec<String>, Vec<usize>)>,
+    used: &mut Used,
+) -> Result<Vec<RuleWithCluster>> {
+    let (file, entry) = (fixed.file, fixed.entry);
+    let mut rules: Vec<(Vec<String>, Overriders)> = Vec::new();
+    for (clusters, prior) in groups {
+        let mut base = obj.clone();
+        for id in &prior {
+            // Each earlier rule was applied and checked on its own base already.
+            let _ = overridemanager::apply(&mut base, &out.unique[*id].overriders);
+        }
+        let (overriders, origins) = object_overriders(fixed, it, &base, overlay_ops, used)?;
+        overridemanager::apply(&mut base, &overriders).map_err(|e| {
+            let after = (!prior.is_empty()).then_some(" after the earlier overrides for it");
+            apply_error(file, entry, &clusters, it, &origins, &e, after)
+        })?;
+        if overriders.is_empty() {
+            continue;
+        }
+        match rules.iter_mut().find(|(_, o)| *o == overriders) {
+            Some((names, _)) => names.extend(clusters),
+            None => rules.push((clusters, overriders)),
+        }
+    }
+    let position = |c: &String| entry.clusters.iter().position(|x| x == c);
+    Ok(rules
+        .into_iter()
+        .map(|(mut clusters, overriders)| {
+            clusters.sort_by_key(position);
+            RuleWithCluster {
+                target_cluster: Some(super::policy::cluster_names(&clusters)),
+                overriders,
+            }
+        })
+        .collect())
+}
+
+/// The entry's clusters grouped by the earlier rules that already apply to this object there
+/// (Karmada applies them first): each group gets its own rule, computed on top of those.
+fn cluster_groups(
+    out: &Rules,
+    object: usize,
+    clusters: &[String],
+) -> Vec<(Vec<String>, Vec<usize>)> {
+    let earlier = out.by_object.get(&object);
+    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+    for c in clusters {
+        let prior: Vec<usize> = earlier
+            .into_iter()
+            .flatten()
+            .map(|(_, id)| *id)
+            .filter(|id| {
+                out.unique[*id]
+                    .target_cluster
+                    .as_ref()
+                    .is_some_and(|t| t.cluster_names.contains(c))
+            })
+            .collect();
+        match groups.iter_mut().find(|(_, p)| *p == prior) {
+            Some((names, _)) => names.push(c.clone()),
+            None => groups.push((vec![c.clone()], prior)),
+        }
+    }
+    groups
+}
+
 /// `file: overrides[i].<field>: <op> cannot be applied to <object> on cluster <c>: <why>`.
 fn apply_error(
     file: &str,
     entry: &Override,
+    clusters: &[String],
     it: &Item,
     origins: &[String],
     e: &OverrideError,
     after: Option<&str>,
 ) -> anyhow::Error {
     let what = e.operation.as_deref().unwrap_or("the override");
-    let clusters = match entry.clusters.as_slice() {
+    let clusters = match clusters {
         [one] => format!("cluster {one}"),
         many => format!("clusters {}", many.join(", ")),
     };
@@ -392,6 +480,14 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
             c.name,
             c.value.get("image").is_some_and(Value::is_string)
         );
+        if entry.image.is_some() {
+            let pinned = c
+                .value
+                .get("image")
+                .and_then(Value::as_str)
+                .and_then(tag_and_digest);
+            let _ = write!(k, ":{}", pinned.is_some());
+        }
         if !entry.env.is_empty() && !c.init {
             let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
         }
@@ -414,13 +510,16 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
 }
 
 /// The parts of an entry's overriders that are the same for every object, built once.
-struct Fixed {
+struct Fixed<'a> {
+    /// `karmada.yaml`, for messages.
+    file: &'a str,
+    entry: &'a Override,
     labels: Vec<LabelAnnotationOverrider>,
     annotations: Vec<LabelAnnotationOverrider>,
 }
 
-impl Fixed {
-    fn new(entry: &Override) -> Fixed {
+impl<'a> Fixed<'a> {
+    fn new(file: &'a str, entry: &'a Override) -> Fixed<'a> {
         let overrider = |map: &BTreeMap<String, String>| {
             if map.is_empty() {
                 return Vec::new();
@@ -431,6 +530,8 @@ impl Fixed {
             }]
         };
         Fixed {
+            file,
+            entry,
             labels: overrider(&entry.labels),
             annotations: overrider(&entry.annotations),
         }
@@ -440,14 +541,13 @@ impl Fixed {
 /// The overriders an entry gives one object, and for each plaintext op the entry's field it came
 /// from (for messages).
 fn object_overriders(
-    file: &str,
-    entry: &Override,
-    fixed: &Fixed,
+    fixed: &Fixed<'_>,
     it: &Item,
     obj: &Value,
-    overlay_ops: Option<&Vec<PlaintextOverrider>>,
+    overlay_ops: Option<&OverlayChange>,
     used: &mut Used,
 ) -> Result<(Overriders, Vec<String>)> {
+    let (file, entry) = (fixed.file, fixed.entry);
     let path = entry.path();
     let mut o = Overriders::default();
     let all_conts = containers(obj, &it.kind);
@@ -463,12 +563,49 @@ fn object_overriders(
         })
         .collect();
 
+    let mut digest_ops: Vec<PlaintextOverrider> = Vec::new();
     if let Some(image) = &entry.image {
         for c in &conts {
-            if c.value.get("image").and_then(Value::as_str).is_none() {
+            let Some(current) = c.value.get("image").and_then(Value::as_str) else {
+                continue;
+            };
+            used.image = true;
+            if let Some((tagged, digest)) = tag_and_digest(current) {
+                // Karmada's image overrider would keep the tag and drop the digest.
+                if image.tag.is_some() {
+                    return Err(error(
+                        file,
+                        &format!("{path}.image.tag"),
+                        format!(
+                            "container \"{}\" of {} runs {current}, pinned by tag and digest; a new tag would leave the digest in charge (and Karmada's image overrider drops the digest): change the image with `patches` instead",
+                            c.name,
+                            it.key().display()
+                        ),
+                    ));
+                }
+                let mut value = tagged.to_string();
+                for (component, v) in [
+                    (ImageComponent::Registry, &image.registry),
+                    (ImageComponent::Repository, &image.repository),
+                ] {
+                    if let Some(v) = v {
+                        let io = ImageOverrider {
+                            predicate: None,
+                            component,
+                            operator: OverriderOperator::Replace,
+                            value: v.clone(),
+                        };
+                        value = overridemanager::override_image(&value, &io)
+                            .map_err(|e| error(file, &format!("{path}.image"), e))?;
+                    }
+                }
+                digest_ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &format!("{}/image", c.pointer()),
+                    Some(json!(format!("{value}@{digest}"))),
+                ));
                 continue;
             }
-            used.image = true;
             for (component, value) in [
                 (ImageComponent::Registry, &image.registry),
                 (ImageComponent::Repository, &image.repository),
@@ -495,8 +632,8 @@ fn object_overriders(
     o.labels_overrider = fixed.labels.clone();
     o.annotations_overrider = fixed.annotations.clone();
 
-    let mut ops: Vec<PlaintextOverrider> = Vec::new();
-    let mut origins: Vec<String> = Vec::new();
+    let mut origins: Vec<String> = vec![format!("{path}.image"); digest_ops.len()];
+    let mut ops: Vec<PlaintextOverrider> = digest_ops;
     if let Some(n) = entry.replicas {
         if it.fhpa_target {
             return Err(error(
@@ -552,13 +689,23 @@ fn object_overriders(
         }
     }
     if let Some(extra) = overlay_ops {
-        for op in extra {
+        o.labels_overrider.extend(extra.labels.iter().cloned());
+        o.annotations_overrider
+            .extend(extra.annotations.iter().cloned());
+        for op in &extra.plaintext {
             ops.push(op.clone());
             origins.push(format!("{path}.kustomize"));
         }
     }
     o.plaintext = ops;
     Ok((o, origins))
+}
+
+/// `name:tag@digest` split into `name:tag` and the digest, for images pinned by both.
+fn tag_and_digest(image: &str) -> Option<(&str, &str)> {
+    let (tagged, digest) = image.split_once('@')?;
+    let last = tagged.rsplit('/').next().unwrap_or(tagged);
+    last.contains(':').then_some((tagged, digest))
 }
 
 /// Kinds whose spec takes `replicas` even when the rendered object leaves it out.
@@ -594,41 +741,101 @@ fn command_args(
     out
 }
 
-/// Sets each variable on one container: replace the entry of the same name, else append.
-fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<PlaintextOverrider> {
-    let existing = c.value.get("env").and_then(Value::as_array);
-    let Some(existing) = existing else {
-        let list: Vec<Value> = env
-            .iter()
-            .map(|(k, v)| json!({"name": k, "value": v}))
-            .collect();
+/// Sets each variable on one container, in the entry's order, never reordering the container's
+/// env: a variable of the same name is replaced in place; a new one goes right before the first
+/// entry whose value references it as `$(NAME)` (Kubernetes only expands references to earlier
+/// entries), else at the end.
+fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverrider> {
+    let at = |rest: &str| format!("{}/env{rest}", c.pointer());
+    let Some(existing) = c.value.get("env").and_then(Value::as_array) else {
+        let mut list: Vec<Value> = Vec::new();
+        for (k, v) in env {
+            let entry = json!({"name": k, "value": v});
+            match references(&list, k) {
+                Some(i) => list.insert(i, entry),
+                None => list.push(entry),
+            }
+        }
         return vec![plaintext(
             OverriderOperator::Add,
-            &format!("{}/env", c.pointer()),
+            &at(""),
             Some(Value::Array(list)),
         )];
     };
     let mut ops = Vec::new();
+    let refers = existing.iter().any(|e| value_of(e).contains("$("))
+        || env.iter().any(|(_, v)| v.contains("$("));
+    if !refers {
+        // Nothing to expand: replace in place, append the rest.
+        for (k, v) in env {
+            let entry = json!({"name": k, "value": v});
+            match existing.iter().position(|e| name_of(e) == k) {
+                Some(i) if existing[i] == entry => {}
+                Some(i) => ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &at(&format!("/{i}")),
+                    Some(entry),
+                )),
+                None => ops.push(plaintext(OverriderOperator::Add, &at("/-"), Some(entry))),
+            }
+        }
+        return ops;
+    }
+    let mut current = existing.clone();
     for (k, v) in env {
         let entry = json!({"name": k, "value": v});
-        match existing
+        let same_name = current
             .iter()
-            .position(|e| e.get("name").and_then(Value::as_str) == Some(k))
-        {
-            Some(i) if existing[i] == entry => {}
-            Some(i) => ops.push(plaintext(
-                OverriderOperator::Replace,
-                &format!("{}/env/{i}", c.pointer()),
-                Some(entry),
-            )),
-            None => ops.push(plaintext(
-                OverriderOperator::Add,
-                &format!("{}/env/-", c.pointer()),
-                Some(entry),
-            )),
+            .position(|e| e.get("name").and_then(Value::as_str) == Some(k));
+        match same_name {
+            Some(i) if current[i] == entry => {}
+            Some(i) => {
+                ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &at(&format!("/{i}")),
+                    Some(entry.clone()),
+                ));
+                current[i] = entry;
+            }
+            None => match references(&current, k) {
+                Some(i) => {
+                    ops.push(plaintext(
+                        OverriderOperator::Add,
+                        &at(&format!("/{i}")),
+                        Some(entry.clone()),
+                    ));
+                    current.insert(i, entry);
+                }
+                None => {
+                    ops.push(plaintext(
+                        OverriderOperator::Add,
+                        &at("/-"),
+                        Some(entry.clone()),
+                    ));
+                    current.push(entry);
+                }
+            },
         }
     }
     ops
+}
+
+fn name_of(e: &Value) -> &str {
+    e.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+fn value_of(e: &Value) -> &str {
+    e.get("value").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The first env entry whose value references `$(name)`.
+fn references(list: &[Value], name: &str) -> Option<usize> {
+    let needle = format!("$({name})");
+    list.iter().position(|e| {
+        e.get("value")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.contains(&needle))
+    })
 }
 
 #[cfg(test)]
@@ -648,11 +855,11 @@ mod tests {
         assert_eq!(conts.len(), 3);
         assert!(conts[0].init);
         assert_eq!(conts[2].pointer(), "/spec/template/spec/containers/1");
-        let env = BTreeMap::from([
+        let env = vec![
             ("X".to_string(), "1".to_string()),
             ("Y".to_string(), "2".to_string()),
             ("Z".to_string(), "3".to_string()),
-        ]);
+        ];
         let as_json = |ops: Vec<PlaintextOverrider>| serde_json::to_value(ops).unwrap();
         assert_eq!(
             as_json(env_ops(&conts[1], &env)),
@@ -668,6 +875,49 @@ mod tests {
                     {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
                 ]}
             ])
+        );
+    }
+
+    #[test]
+    fn new_env_goes_before_its_first_reference_and_order_is_kept() {
+        let obj = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "B", "value": "x"}, {"name": "URL", "value": "http://$(HOST):80"}]}
+        ]}}}});
+        let conts = containers(&obj, "Deployment");
+        let env = vec![
+            ("Z".to_string(), "1".to_string()),
+            ("HOST".to_string(), "h".to_string()),
+        ];
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[0], &env)).unwrap(),
+            json!([
+                {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "Z", "value": "1"}},
+                {"path": "/spec/template/spec/containers/0/env/1", "operator": "add", "value": {"name": "HOST", "value": "h"}},
+            ])
+        );
+    }
+
+    #[test]
+    fn a_new_variable_goes_before_a_new_one_that_references_it() {
+        let obj = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "B", "value": "x"}]}, {"name": "b"}
+        ]}}}});
+        let conts = containers(&obj, "Deployment");
+        let env = vec![
+            ("URL".to_string(), "http://$(HOST)".to_string()),
+            ("HOST".to_string(), "h".to_string()),
+        ];
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[0], &env)).unwrap(),
+            json!([
+                {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "URL", "value": "http://$(HOST)"}},
+                {"path": "/spec/template/spec/containers/0/env/1", "operator": "add", "value": {"name": "HOST", "value": "h"}},
+            ])
+        );
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[1], &env)).unwrap(),
+            json!([{"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+                {"name": "HOST", "value": "h"}, {"name": "URL", "value": "http://$(HOST)"}]}])
         );
     }
 

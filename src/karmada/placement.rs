@@ -281,7 +281,8 @@ pub struct Override {
     pub annotations: BTreeMap<String, String>,
     pub command: Vec<ContainerArgs>,
     pub args: Vec<ContainerArgs>,
-    pub env: BTreeMap<String, String>,
+    /// In the file's order: Kubernetes expands `$(VAR)` only from variables listed earlier.
+    pub env: Vec<(String, String)>,
     pub patches: Vec<Patch>,
     /// An overlay directory, relative to the app directory.
     pub kustomize: Option<String>,

@@ -33,7 +33,7 @@ pub fn parameters(args: ParametersArgs) -> Result<ExitCode> {
     write_stdout(&out)
 }
 
-fn write_stdout(text: &str) -> Result<ExitCode> {
+pub fn write_stdout(text: &str) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

@@ -61,6 +61,16 @@ impl AppContext {
 
 /// Renders the app and its policies as the YAML stream Argo CD reads.
 pub fn generate(ctx: &AppContext) -> Result<String> {
+    let docs = documents(ctx)?;
+    // Argo CD logs a plugin's stderr; `preview` shows the same findings per cluster.
+    for w in karmada::pipeline::generate_warnings(&docs) {
+        eprintln!("warning: {w}");
+    }
+    crate::yaml::to_stream(&docs)
+}
+
+/// The documents `generate` prints: the app's objects, then its policies.
+pub fn documents(ctx: &AppContext) -> Result<Vec<serde_json::Value>> {
     let placement = ctx.placement()?;
     let source::Objects {
         mut objects,
@@ -73,7 +83,8 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
     let policies = karmada::policy::build(app, &placement, &mut objects, &|dir| {
         source::overlay(ctx, dir)
     })?;
-    crate::yaml::to_stream(objects.iter().chain(&policies))
+    objects.extend(policies);
+    Ok(objects)
 }
 
 /// The `parameters` output: ParameterAnnouncements (JSON array) with the effective values.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{Normalizer, plaintext};
 use crate::diag::error;
 use crate::karmada::OverlayRenderer;
-use crate::karmada::api::{OverriderOperator, PlaintextOverrider};
+use crate::karmada::api::{LabelAnnotationOverrider, OverriderOperator, PlaintextOverrider};
 use crate::karmada::policy::{Item, ObjectKey};
 
 /// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
@@ -22,7 +22,7 @@ pub(super) fn overlay_patches(
     items: &[Item],
     normalize: Normalizer<'_>,
     overlay: OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<PlaintextOverrider>>> {
+) -> Result<BTreeMap<usize, OverlayChange>> {
     let field = format!("{path}.kustomize");
     let crate::karmada::Overlay {
         objects: mut rendered,
@@ -80,10 +80,114 @@ pub(super) fn overlay_patches(
                 }
             })
             .collect();
-        if ops.is_empty() {
+        let change = OverlayChange::new(&objects[base.index], ops);
+        if change.is_empty() {
             continue;
         }
-        out.insert(base.index, ops);
+        out.insert(base.index, change);
     }
     Ok(out)
+}
+
+/// What an overlay changes in one object. Label and annotation changes go through Karmada's
+/// labels/annotations overriders, key by key: Karmada adds its own labels and annotations to the
+/// member copy before overrides run, so replacing the whole map would drop them.
+#[derive(Debug, Default)]
+pub(super) struct OverlayChange {
+    pub plaintext: Vec<PlaintextOverrider>,
+    pub labels: Vec<LabelAnnotationOverrider>,
+    pub annotations: Vec<LabelAnnotationOverrider>,
+}
+
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+impl OverlayChange {
+    fn is_empty(&self) -> bool {
+        self.plaintext.is_empty() && self.labels.is_empty() && self.annotations.is_empty()
+    }
+
+    fn new(base: &Value, ops: Vec<PlaintextOverrider>) -> OverlayChange {
+        let mut change = OverlayChange::default();
+        // Per map: keys to add (or change), keys to remove.
+        let mut maps: [(BTreeMap<String, String>, BTreeMap<String, String>); 2] =
+            Default::default();
+        for op in ops {
+            let Some((which, key)) =
+                ["labels", "annotations"]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, m)| {
+                        let rest = op.path.strip_prefix(&format!("/metadata/{m}"))?;
+                        match rest {
+                            "" => Some((i, None)),
+                            r if r.starts_with('/') && !r[1..].contains('/') => {
+                                Some((i, Some(unescape(&r[1..]))))
+                            }
+                            _ => None,
+                        }
+                    })
+            else {
+                change.plaintext.push(op);
+                continue;
+            };
+            let name = ["labels", "annotations"][which];
+            let current: BTreeMap<String, String> = base
+                .pointer(&format!("/metadata/{name}"))
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (add, remove) = &mut maps[which];
+            match (key, op.operator, &op.value) {
+                (Some(k), OverriderOperator::Remove, _) => {
+                    remove.insert(k, String::new());
+                }
+                (Some(k), _, Some(Value::String(v))) => {
+                    add.insert(k, v.clone());
+                }
+                (None, OverriderOperator::Remove, _) => {
+                    remove.extend(current.keys().map(|k| (k.clone(), String::new())));
+                }
+                (None, _, Some(Value::Object(m))) if m.values().all(Value::is_string) => {
+                    for (k, v) in m {
+                        let v = v.as_str().unwrap_or_default();
+                        if current.get(k).map(String::as_str) != Some(v) {
+                            add.insert(k.clone(), v.to_string());
+                        }
+                    }
+                    for k in current.keys().filter(|k| !m.contains_key(*k)) {
+                        remove.insert(k.clone(), String::new());
+                    }
+                }
+                // Not a map of strings: Kubernetes would refuse it anyway; keep it visible.
+                _ => change.plaintext.push(op),
+            }
+        }
+        for (i, (add, remove)) in maps.into_iter().enumerate() {
+            let mut list = Vec::new();
+            if !add.is_empty() {
+                list.push(LabelAnnotationOverrider {
+                    operator: OverriderOperator::Add,
+                    value: add,
+                });
+            }
+            if !remove.is_empty() {
+                list.push(LabelAnnotationOverrider {
+                    operator: OverriderOperator::Remove,
+                    value: remove,
+                });
+            }
+            if i == 0 {
+                change.labels = list;
+            } else {
+                change.annotations = list;
+            }
+        }
+        change
+    }
 }

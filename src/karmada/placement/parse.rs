@@ -531,7 +531,7 @@ pub(super) fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
             annotations: o.opt("annotations", annotations)?.unwrap_or_default(),
             command: o.opt("command", parse_container_args)?.unwrap_or_default(),
             args: o.opt("args", parse_container_args)?.unwrap_or_default(),
-            env: o.opt("env", |f| f.string_map())?.unwrap_or_default(),
+            env: o.opt("env", |f| f.string_pairs())?.unwrap_or_default(),
             patches: o.opt("patches", parse_patches)?.unwrap_or_default(),
             kustomize: o.opt("kustomize", |f| f.non_empty_str().map(str::to_string))?,
         };

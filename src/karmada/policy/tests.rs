@@ -434,9 +434,10 @@ overrides:
         o["plaintext"],
         json!([
             {"path": "/spec/replicas", "operator": "replace", "value": 5},
-            {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "EXTRA", "value": "x"}},
+            // In the entry's order, never sorted.
             {"path": "/spec/template/spec/containers/0/env/0", "operator": "replace", "value": {"name": "MODE", "value": "b"}},
-            {"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [{"name": "EXTRA", "value": "x"}, {"name": "MODE", "value": "b"}]},
+            {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "EXTRA", "value": "x"}},
+            {"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [{"name": "MODE", "value": "b"}, {"name": "EXTRA", "value": "x"}]},
             {"path": "/spec/template/spec/containers/1/image", "operator": "replace", "value": "envoy:2"},
             {"path": "/spec/template/spec/initContainers", "operator": "remove"},
         ])
@@ -541,39 +542,54 @@ fn overlays_become_plaintext_ops_against_the_rendered_base() {
 }
 
 #[test]
-fn overrides_for_one_cluster_must_compose() {
+fn overrides_for_one_cluster_compose_in_order() {
     let app = App::new();
+    // Two env entries for one cluster on a container without env: the second one is computed
+    // on top of the first, as Karmada applies them.
     let two_env = "clusters: {names: [m1, m2]}
 overrides:
   - {clusters: [m1, m2], containers: [proxy], env: {A: '1'}}
   - {clusters: [m2], containers: [proxy], env: {B: '2'}}
 ";
+    let (_, pols) = app.build(two_env, WEB).unwrap();
     assert_eq!(
-        app.build(two_env, WEB).unwrap_err().to_string(),
-        "karmada.yaml: overrides[1]: changes /spec/template/spec/containers/1/env of apps/Deployment dest/web on cluster m2, which overrides[0] also changes (/spec/template/spec/containers/1/env); combine them into one entry"
+        pols[1]["spec"]["overrideRules"],
+        json!([
+            {"targetCluster": {"clusterNames": ["m1", "m2"]}, "overriders": {"plaintext": [
+                {"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [{"name": "A", "value": "1"}]}]}},
+            {"targetCluster": {"clusterNames": ["m2"]}, "overriders": {"plaintext": [
+                {"path": "/spec/template/spec/containers/1/env/-", "operator": "add", "value": {"name": "B", "value": "2"}}]}}
+        ])
     );
-    // Appends to an existing list and disjoint clusters compose.
-    let ok = "clusters: {names: [m1, m2]}
+    // A later entry that only some clusters see on top of earlier rules gets one rule per view.
+    let split = "clusters: {names: [m1, m2]}
 overrides:
-  - {clusters: [m1, m2], containers: [web], env: {A: '1'}}
-  - {clusters: [m2], containers: [web], env: {B: '2'}}
-  - {clusters: [m1], containers: [proxy], env: {A: '1'}}
+  - {clusters: [m2], containers: [proxy], env: {A: '1'}}
+  - {clusters: [m1, m2], containers: [proxy], env: {B: '2'}}
 ";
-    let (_, pols) = app.build(ok, WEB).unwrap();
+    let (_, pols) = app.build(split, WEB).unwrap();
+    let rules = pols[1]["spec"]["overrideRules"].as_array().unwrap();
+    assert_eq!(rules.len(), 3);
+    assert_eq!(rules[1]["targetCluster"]["clusterNames"], json!(["m1"]));
     assert_eq!(
-        pols[1]["spec"]["overrideRules"].as_array().unwrap().len(),
-        3
+        rules[1]["overriders"]["plaintext"][0]["path"],
+        "/spec/template/spec/containers/1/env"
     );
+    assert_eq!(rules[2]["targetCluster"]["clusterNames"], json!(["m2"]));
+    assert_eq!(
+        rules[2]["overriders"]["plaintext"][0]["path"],
+        "/spec/template/spec/containers/1/env/-"
+    );
+    // A patch that no longer applies after an earlier entry is an error naming the cluster.
     let removed = "clusters: {names: [m1]}
 overrides:
   - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: remove, path: /spec/template/spec/initContainers}]}]}
   - {clusters: [m1], patches: [{target: {kind: Deployment}, ops: [{op: replace, path: /spec/template/spec/initContainers/0/image, value: x}]}]}
 ";
-    assert!(
-            app.build(removed, WEB).unwrap_err().to_string().starts_with(
-                "karmada.yaml: overrides[1]: changes /spec/template/spec/initContainers/0/image of apps/Deployment dest/web on cluster m1, which overrides[0] also changes"
-            )
-        );
+    assert_eq!(
+        app.build(removed, WEB).unwrap_err().to_string(),
+        "karmada.yaml: overrides[1].patches[0].ops[0].path: replace /spec/template/spec/initContainers/0/image cannot be applied to apps/Deployment dest/web on cluster m1 after the earlier overrides for it: the path does not exist"
+    );
 }
 
 #[test]
