@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::diag::{Field, error};
 
 mod parse;
-use super::Params;
+use super::{Origin, Params};
 use parse::*;
 
 pub const API_VERSION: &str = "argocd-karmada-plugin/v1alpha1";
@@ -40,6 +40,23 @@ pub struct Placement {
     pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub overrides: Vec<Override>,
+    /// Settings of the file that went with clusters a parameter removed.
+    pub dropped: Vec<Dropped>,
+}
+
+/// A `karmada.yaml` setting dropped because a cluster parameter removed its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    /// The parameter that removed the cluster (`clusters` or `exclude-clusters`).
+    pub param: &'static str,
+    /// What went, e.g. `replicas.weights.member2` or `overrides[0] on member2`.
+    pub what: String,
+}
+
+impl Dropped {
+    fn new(param: &'static str, what: String) -> Self {
+        Dropped { param, what }
+    }
 }
 
 /// `propagateDeps`: on unless the file says `false`, for a parsed file and for
@@ -387,8 +404,9 @@ impl Placement {
             std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
         let doc = crate::yaml::parse_one(&text, shown)?;
         let mut placement = Placement::parse(&doc, shown)?;
-        placement.apply_params(params)?;
+        // The file must make sense on its own; then the parameters change it.
         placement.validate()?;
+        placement.apply_params(params)?;
         Ok(placement)
     }
 
@@ -469,16 +487,26 @@ impl Placement {
                 .opt("tolerations", parse_tolerations)?
                 .unwrap_or_default(),
             overrides: obj.opt("overrides", parse_overrides)?.unwrap_or_default(),
+            dropped: Vec::new(),
         })
     }
 
-    /// Plugin parameters win over the file.
+    /// Plugin parameters win over the file. Settings of clusters that the cluster parameters
+    /// remove (weights, override entries, suspended clusters) go with them and are recorded in
+    /// [`Placement::dropped`]; a mistake the parameters cause is reported against the parameter.
     pub fn apply_params(&mut self, params: &Params) -> Result<()> {
-        let file = self.file.clone();
-        let param_err =
-            |name: &str, msg: String| anyhow::anyhow!("{file}: parameter `{name}`: {msg}");
-        if let Some(names) = params.clusters.as_ref().map(|p| &p.value) {
-            let names = clean_names(names).map_err(|m| param_err("clusters", m))?;
+        let cluster_params: Vec<(&str, &Origin)> = [
+            ("clusters", params.clusters.as_ref().map(|p| &p.origin)),
+            (
+                "exclude-clusters",
+                params.exclude_clusters.as_ref().map(|p| &p.origin),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(n, o)| o.map(|o| (n, o)))
+        .collect();
+        if let Some(p) = &params.clusters {
+            let names = clean_names(&p.value).map_err(|m| param_error("clusters", &p.origin, m))?;
             // An empty list (e.g. cleared in the Argo CD UI) keeps the file's clusters.
             if !names.is_empty() {
                 let exclude = match &self.clusters {
@@ -495,8 +523,9 @@ impl Placement {
                 });
             }
         }
-        if let Some(exclude) = params.exclude_clusters.as_ref().map(|p| &p.value) {
-            let exclude = clean_names(exclude).map_err(|m| param_err("exclude-clusters", m))?;
+        if let Some(p) = &params.exclude_clusters {
+            let exclude =
+                clean_names(&p.value).map_err(|m| param_error("exclude-clusters", &p.origin, m))?;
             match &mut self.clusters {
                 Clusters::One(a) => a.exclude = exclude,
                 Clusters::Groups(groups) => {
@@ -506,9 +535,12 @@ impl Placement {
                 }
             }
         }
-        if let Some(mode) = params.replicas_mode.as_ref().map(|p| &p.value) {
-            let mode = mode.trim();
-            self.replicas = match mode {
+        self.drop_removed(params);
+        let mut replica_params: Vec<(&str, &Origin)> = Vec::new();
+        if let Some(p) = &params.replicas_mode {
+            replica_params.push(("replicas-mode", &p.origin));
+            let err = |m: String| param_error("replicas-mode", &p.origin, m);
+            self.replicas = match p.value.trim() {
                 "Duplicated" => Replicas::Duplicated,
                 "Divided" => match &self.replicas {
                     r @ (Replicas::Weighted(_) | Replicas::Dynamic) => r.clone(),
@@ -516,23 +548,21 @@ impl Placement {
                 },
                 "AvailableReplicas" => Replicas::Dynamic,
                 "Aggregated" => Replicas::Aggregated,
-                other => {
-                    let why = crate::diag::not_one_of(other, REPLICA_MODES);
-                    return Err(param_err("replicas-mode", why));
-                }
+                other => return Err(err(crate::diag::not_one_of(other, REPLICA_MODES))),
             };
         }
-        if let Some(weights) = params.weights.as_ref().map(|p| &p.value) {
+        if let Some(p) = &params.weights {
+            // The weights explain a replica mismatch better than the mode does.
+            replica_params.insert(0, ("weights", &p.origin));
+            let err = |m: String| param_error("weights", &p.origin, m);
             let mut list = Vec::new();
-            for (cluster, w) in weights {
-                let w: i64 = w.trim().parse().map_err(|_| {
-                    param_err("weights", format!("{cluster}: \"{w}\" is not an integer"))
-                })?;
+            for (cluster, w) in &p.value {
+                let w: i64 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| err(format!("{cluster}: \"{w}\" is not an integer")))?;
                 if w < 1 {
-                    return Err(param_err(
-                        "weights",
-                        format!("{cluster}: weight {w} must be at least 1"),
-                    ));
+                    return Err(err(format!("{cluster}: weight {w} must be at least 1")));
                 }
                 list.push((cluster.clone(), w));
             }
@@ -542,15 +572,84 @@ impl Placement {
                 }
                 Replicas::Weighted(_) => self.replicas = Replicas::Weighted(list),
                 _ if list.is_empty() => {}
-                _ => {
-                    return Err(param_err(
-                        "weights",
-                        "weights need replicas mode Divided".to_string(),
-                    ));
-                }
+                _ => return Err(err("weights need replicas mode Divided".to_string())),
             }
         }
-        Ok(())
+        self.validate().map_err(|e| {
+            // A replica setting's mistake is the replica parameter's, if one is set; any
+            // other mistake the file alone did not have comes from the cluster parameters.
+            let on_replicas = e
+                .downcast_ref::<crate::diag::Diagnostic>()
+                .is_some_and(|d| d.path.starts_with("replicas"));
+            match (
+                on_replicas,
+                replica_params.first(),
+                cluster_params.is_empty(),
+            ) {
+                (true, Some(p), _) => blame(e, std::slice::from_ref(p)),
+                (_, _, false) => blame(e, &cluster_params),
+                (_, Some(p), true) => blame(e, std::slice::from_ref(p)),
+                (_, None, true) => e,
+            }
+        })
+    }
+
+    /// Drops the file's settings for clusters that a cluster parameter removed: their weights
+    /// (unless `weights` is given too), their names in override entries (an entry left with no
+    /// cluster goes) and in `suspension.clusters`.
+    fn drop_removed(&mut self, params: &Params) {
+        let removed_by = |name: &str| -> Option<&'static str> {
+            if let Some(p) = &params.exclude_clusters
+                && p.value.iter().any(|n| n.trim() == name)
+            {
+                return Some("exclude-clusters");
+            }
+            match (&params.clusters, &self.clusters) {
+                (Some(p), Clusters::One(a))
+                    if p.value.iter().any(|n| !n.trim().is_empty())
+                        && !a.names.iter().any(|n| n == name) =>
+                {
+                    Some("clusters")
+                }
+                _ => None,
+            }
+        };
+        let mut dropped = Vec::new();
+        if params.weights.is_none()
+            && let Replicas::Weighted(weights) = &mut self.replicas
+        {
+            weights.retain(|(cluster, _)| match removed_by(cluster) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("replicas.weights.{cluster}")));
+                    false
+                }
+                None => true,
+            });
+        }
+        for o in &mut self.overrides {
+            let path = o.path();
+            o.clusters.retain(|c| match removed_by(c) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("{path} on {c}")));
+                    false
+                }
+                None => true,
+            });
+        }
+        self.overrides.retain(|o| !o.clusters.is_empty());
+        if let Some(Suspension::Clusters(names)) = &mut self.suspension {
+            names.retain(|c| match removed_by(c) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("suspension.clusters {c}")));
+                    false
+                }
+                None => true,
+            });
+            if names.is_empty() {
+                self.suspension = None;
+            }
+        }
+        self.dropped = dropped;
     }
 
     /// Cross-field checks: a non-empty cluster set, weights and overrides naming selected clusters.
@@ -664,6 +763,29 @@ impl Placement {
 }
 
 const REPLICA_MODES: [&str; 4] = ["Duplicated", "Divided", "AvailableReplicas", "Aggregated"];
+
+/// `parameter NAME (from ORIGIN): message`: a mistake in a parameter's own value.
+fn param_error(name: &str, origin: &Origin, msg: impl std::fmt::Display) -> anyhow::Error {
+    crate::diag::Diagnostic::new(&format!("parameter {name} (from {origin})"), "", msg).into()
+}
+
+/// Puts the parameters that caused a failed check in front of its message (the file's own
+/// diagnostic, which names the conflicting `karmada.yaml` field, stays in it).
+fn blame(e: anyhow::Error, params: &[(&str, &Origin)]) -> anyhow::Error {
+    let who: Vec<String> = params
+        .iter()
+        .map(|(n, o)| format!("{n} (from {o})"))
+        .collect();
+    let file = format!(
+        "parameter{} {}",
+        if who.len() > 1 { "s" } else { "" },
+        who.join(" and ")
+    );
+    let hint = crate::diag::hint_of(&e).map(str::to_string);
+    let mut d = crate::diag::Diagnostic::new(&file, "", e);
+    d.hint = hint;
+    d.into()
+}
 
 /// Trims parameter list entries and rejects empty or duplicate names.
 fn clean_names(names: &[String]) -> std::result::Result<Vec<String>, String> {

@@ -311,10 +311,11 @@ pub fn announcements(params: &Params, placement: Option<&Placement>) -> Value {
                 .and_then(|p| s.from_placement(p))
                 .or_else(|| s.get(params))
                 .unwrap_or_else(|| s.empty_value());
+            let (title, tooltip) = with_dropped(s, placement);
             let mut a = json!({
                 "name": s.name,
-                "title": s.title,
-                "tooltip": s.tooltip,
+                "title": title,
+                "tooltip": tooltip,
                 "required": false,
                 "itemType": "string",
                 "collectionType": s.collection.as_str(),
@@ -324,6 +325,37 @@ pub fn announcements(params: &Params, placement: Option<&Placement>) -> Value {
         })
         .collect();
     Value::Array(items)
+}
+
+/// The title and tooltip Argo CD's Parameters tab shows (the title as the field's label, the
+/// tooltip on hover): for a cluster parameter that removed clusters, they say which
+/// `karmada.yaml` settings went with them.
+fn with_dropped(s: &Setting, placement: Option<&Placement>) -> (String, String) {
+    let dropped: Vec<&str> = placement
+        .map(|p| {
+            p.dropped
+                .iter()
+                .filter(|d| d.param == s.name)
+                .map(|d| d.what.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if dropped.is_empty() {
+        return (s.title.to_string(), s.tooltip.to_string());
+    }
+    let n = dropped.len();
+    (
+        format!(
+            "{} ({n} karmada.yaml setting{} dropped)",
+            s.title,
+            if n == 1 { "" } else { "s" }
+        ),
+        format!(
+            "{}. Dropped with the removed clusters: {}",
+            s.tooltip,
+            dropped.join(", ")
+        ),
+    )
 }
 
 /// The README `settings` region.
