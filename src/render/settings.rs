@@ -479,8 +479,22 @@ mod tests {
         assert_eq!(a[0]["array"], json!(["a", "b"]));
         assert_eq!(a[1]["array"], json!(["b"]));
         assert_eq!(a[2]["string"], json!("Divided"));
-        assert_eq!(a[3]["map"], json!({"a": "2", "b": "1"}));
+        // b's weight went with b, and the exclude-clusters field says so.
+        assert_eq!(a[3]["map"], json!({"a": "2"}));
         assert_eq!(a[3]["collectionType"], json!("map"));
+        assert_eq!(
+            a[1]["title"],
+            json!("Excluded clusters (1 karmada.yaml setting dropped)")
+        );
+        assert!(
+            a[1]["tooltip"]
+                .as_str()
+                .unwrap()
+                .ends_with("Dropped with the removed clusters: replicas.weights.b"),
+            "{}",
+            a[1]["tooltip"]
+        );
+        assert_eq!(a[0]["title"], json!("Member clusters"));
         let a = announcements(&params, None);
         assert_eq!(a[0]["array"], json!([]));
         assert_eq!(a[1]["array"], json!(["b"]));
