@@ -396,6 +396,19 @@ const TOP_KEYS: &[&str] = &[
 
 const AFFINITY_KEYS: &[&str] = &["names", "selector", "exclude", "provider", "region", "zone"];
 
+/// Keys one level down, for `names` -> `did you mean "clusters.names"?`.
+const TOP_NESTED: &[(&str, &[&str])] = &[
+    (
+        "clusters",
+        &[
+            "names", "selector", "exclude", "provider", "region", "zone", "groups",
+        ],
+    ),
+    ("replicas", &["mode", "weights", "dynamic"]),
+    ("failover", &["application", "cluster"]),
+    ("schedulePriority", &["priorityClassName"]),
+];
+
 impl Placement {
     /// Reads the placement file at `path` (named `shown` in messages) and applies the plugin
     /// parameters.
@@ -418,7 +431,7 @@ impl Placement {
                 "empty placement file; start with `apiVersion: {API_VERSION}`, `kind: {KIND}` and `clusters:`"
             )));
         }
-        let obj = root.object(TOP_KEYS)?;
+        let obj = root.object_nested(TOP_KEYS, TOP_NESTED)?;
         let api_version = obj.req("apiVersion", |f| f.str().map(str::to_string))?;
         if api_version != API_VERSION {
             return Err(error(

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::*;
-use crate::diag::{Field, Obj, error};
+use crate::diag::{Diagnostic, Field, Obj, error};
 
 pub(super) fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     let names = f.string_list()?;
@@ -505,11 +505,16 @@ const OVERRIDE_KEYS: &[&str] = &[
     "kustomize",
 ];
 
+/// Keys one level down, for `tag` -> `did you mean "image.tag"?`.
+const OVERRIDE_NESTED: &[(&str, &[&str])] = &[("image", IMAGE_KEYS), ("target", TARGET_KEYS)];
+const IMAGE_KEYS: &[&str] = &["registry", "repository", "tag"];
+const TARGET_KEYS: &[&str] = &["apiVersion", "kind", "name", "namespace"];
+
 pub(super) fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
     let mut out = Vec::new();
     for (index, item) in f.list()?.iter().enumerate() {
         let path = format!("{}[{index}]", f.path);
-        let o = Field::new(f.file, &path, item).object(OVERRIDE_KEYS)?;
+        let o = Field::new(f.file, &path, item).object_nested(OVERRIDE_KEYS, OVERRIDE_NESTED)?;
         let clusters = o.req("clusters", cluster_names)?;
         if clusters.is_empty() {
             return Err(error(
@@ -562,7 +567,7 @@ pub(super) fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
 }
 
 pub(super) fn parse_target(f: Field<'_>) -> Result<Target> {
-    let o = f.object(&["apiVersion", "kind", "name", "namespace"])?;
+    let o = f.object(TARGET_KEYS)?;
     let s = |key: &str| o.opt(key, |f| f.non_empty_str().map(str::to_string));
     let t = Target {
         api_version: s("apiVersion")?,
@@ -577,17 +582,51 @@ pub(super) fn parse_target(f: Field<'_>) -> Result<Target> {
 }
 
 pub(super) fn parse_image(f: Field<'_>) -> Result<Image> {
-    let o = f.object(&["registry", "repository", "tag"])?;
+    let o = f.object(IMAGE_KEYS)?;
     let s = |key: &str| o.opt(key, |f| f.non_empty_str().map(str::to_string));
     let image = Image {
         registry: s("registry")?,
         repository: s("repository")?,
         tag: s("tag")?,
     };
+    if let Some(r) = &image.registry {
+        check_registry(&o.path_of("registry"), f.file, r)?;
+    }
     if image.registry.is_none() && image.repository.is_none() && image.tag.is_none() {
         return Err(f.err("give at least one of registry, repository, tag"));
     }
     Ok(image)
+}
+
+/// Karmada replaces the registry component (host and port) of each image, so a URL scheme or a
+/// path would end up inside image references that no runtime can pull.
+fn check_registry(path: &str, file: &str, r: &str) -> Result<()> {
+    if let Some((scheme, rest)) = r.split_once("://") {
+        return Err(Diagnostic::new(
+            file,
+            path,
+            format!("\"{r}\" is a URL; give the registry host only (\"{}\"), without \"{scheme}://\"", rest.split('/').next().unwrap_or(rest)),
+        )
+        .with_hint("registry is the image's host[:port], e.g. registry.eu.example.com or registry.local:5000")
+        .into());
+    }
+    if let Some((host, repo_path)) = r.split_once('/') {
+        return Err(Diagnostic::new(
+            file,
+            path,
+            format!("\"{r}\" has a path; registry is the host only (\"{host}\"); put \"{repo_path}/...\" in `repository`"),
+        )
+        .with_hint("registry is the image's host[:port]; repository is the rest of the name, e.g. repository: team/nginx")
+        .into());
+    }
+    if !crate::karmada::imageparser::is_domain(r) {
+        return Err(error(
+            file,
+            path,
+            format!("\"{r}\" is not a registry host (host[:port], e.g. registry.local:5000)"),
+        ));
+    }
+    Ok(())
 }
 
 /// `{container: {add: [..], remove: [..]}}`, or `{container: [..]}` as a short form for add.
