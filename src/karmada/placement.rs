@@ -39,6 +39,10 @@ pub struct Placement {
     /// Scheduling priority from a Kubernetes PriorityClass on the control plane.
     pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
+    /// Inter-workload affinity / anti-affinity groups (Karmada's `placement.workloadAffinity`).
+    pub workload_affinity: Option<WorkloadAffinity>,
+    /// A scheduler other than Karmada's `default-scheduler`.
+    pub scheduler_name: Option<String>,
     pub overrides: Vec<Override>,
     /// Settings of the file that went with clusters a parameter removed.
     pub dropped: Vec<Dropped>,
@@ -112,6 +116,24 @@ impl Affinity {
 pub struct AffinityGroup {
     pub name: String,
     pub affinity: Affinity,
+    /// Groups the scheduler adds, in order, when this one runs out of room
+    /// (`overflowAffinities`; dynamic or aggregated replicas only).
+    pub overflow: Vec<OverflowGroup>,
+}
+
+/// One `overflowAffinities` entry of a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverflowGroup {
+    pub name: String,
+    pub affinity: Affinity,
+}
+
+/// Karmada's `workloadAffinity`: workloads sharing the value of a label key go to the same
+/// clusters (`affinity`) or to different ones (`antiAffinity`). At least one is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadAffinity {
+    pub affinity: Option<String>,
+    pub anti_affinity: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -391,6 +413,8 @@ const TOP_KEYS: &[&str] = &[
     "activationPreference",
     "schedulePriority",
     "tolerations",
+    "workloadAffinity",
+    "schedulerName",
     "overrides",
 ];
 
@@ -499,6 +523,8 @@ impl Placement {
             tolerations: obj
                 .opt("tolerations", parse_tolerations)?
                 .unwrap_or_default(),
+            workload_affinity: obj.opt("workloadAffinity", parse_workload_affinity)?,
+            scheduler_name: obj.opt("schedulerName", |f| f.non_empty_str().map(str::to_string))?,
             overrides: obj.opt("overrides", parse_overrides)?.unwrap_or_default(),
             dropped: Vec::new(),
         })
@@ -544,6 +570,9 @@ impl Placement {
                 Clusters::Groups(groups) => {
                     for g in groups {
                         g.affinity.exclude = exclude.clone();
+                        for o in &mut g.overflow {
+                            o.affinity.exclude = exclude.clone();
+                        }
                     }
                 }
             }
@@ -673,7 +702,13 @@ impl Placement {
             Clusters::Groups(groups) => groups
                 .iter()
                 .enumerate()
-                .map(|(i, g)| (format!("clusters.groups[{i}]"), &g.affinity))
+                .flat_map(|(i, g)| {
+                    let group = std::iter::once((format!("clusters.groups[{i}]"), &g.affinity));
+                    let overflow = g.overflow.iter().enumerate().map(move |(j, o)| {
+                        (format!("clusters.groups[{i}].overflow[{j}]"), &o.affinity)
+                    });
+                    group.chain(overflow)
+                })
                 .collect(),
         };
         for (path, a) in &affinities {
@@ -758,6 +793,17 @@ impl Placement {
             for (i, name) in o.clusters.iter().enumerate() {
                 check_cluster(&format!("{}.clusters[{i}]", o.path()), name)?;
             }
+        }
+        // Karmada's ValidatePlacement: overflow needs replicas that can spill over.
+        if let Clusters::Groups(groups) = &self.clusters
+            && let Some(i) = groups.iter().position(|g| !g.overflow.is_empty())
+            && !matches!(self.replicas, Replicas::Dynamic | Replicas::Aggregated)
+        {
+            return Err(error(
+                file,
+                &format!("clusters.groups[{i}].overflow"),
+                "needs replicas that spill over: `replicas.dynamic: AvailableReplicas` or `replicas.mode: Aggregated` (Karmada rejects overflow groups otherwise)",
+            ));
         }
         if let Some(Failover {
             application: Some(_),

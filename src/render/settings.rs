@@ -253,7 +253,12 @@ impl Setting {
     pub fn from_placement(&self, p: &Placement) -> Option<SettingValue> {
         let affinities: Vec<&Affinity> = match &p.clusters {
             Clusters::One(a) => vec![a],
-            Clusters::Groups(groups) => groups.iter().map(|g| &g.affinity).collect(),
+            Clusters::Groups(groups) => groups
+                .iter()
+                .flat_map(|g| {
+                    std::iter::once(&g.affinity).chain(g.overflow.iter().map(|o| &o.affinity))
+                })
+                .collect(),
         };
         let union = |pick: fn(&Affinity) -> &Vec<String>| {
             let mut out: Vec<String> = Vec::new();

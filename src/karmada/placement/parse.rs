@@ -67,9 +67,12 @@ pub(super) fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
     let groups = groups
         .into_iter()
         .map(|mut g| {
-            for e in &top.exclude {
-                if !g.affinity.exclude.contains(e) {
-                    g.affinity.exclude.push(e.clone());
+            let overflow = g.overflow.iter_mut().map(|o| &mut o.affinity);
+            for a in std::iter::once(&mut g.affinity).chain(overflow) {
+                for e in &top.exclude {
+                    if !a.exclude.contains(e) {
+                        a.exclude.push(e.clone());
+                    }
                 }
             }
             g
@@ -87,17 +90,9 @@ pub(super) fn parse_groups(f: Field<'_>) -> Result<Vec<AffinityGroup>> {
     for (i, item) in items.iter().enumerate() {
         let path = format!("{}[{i}]", f.path);
         let mut keys = AFFINITY_KEYS.to_vec();
-        keys.push("name");
+        keys.extend(["name", "overflow"]);
         let obj = Field::new(f.file, &path, item).object(&keys)?;
-        let name = obj.req("name", |f| {
-            let n = f.non_empty_str()?;
-            if !crate::karmada::naming::is_affinity_name(n) {
-                return Err(f.err(format!(
-                    "\"{n}\" is not a valid group name (1-32 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
-                )));
-            }
-            Ok(n.to_string())
-        })?;
+        let name = obj.req("name", group_name)?;
         if groups.iter().any(|g| g.name == name) {
             return Err(crate::diag::error(
                 f.file,
@@ -106,9 +101,81 @@ pub(super) fn parse_groups(f: Field<'_>) -> Result<Vec<AffinityGroup>> {
             ));
         }
         let affinity = parse_affinity_fields(&obj)?;
-        groups.push(AffinityGroup { name, affinity });
+        let overflow = obj
+            .opt("overflow", |f| parse_overflow(f, &name))?
+            .unwrap_or_default();
+        groups.push(AffinityGroup {
+            name,
+            affinity,
+            overflow,
+        });
     }
     Ok(groups)
+}
+
+/// Karmada's affinityName rules.
+fn group_name(f: Field<'_>) -> Result<String> {
+    let n = f.non_empty_str()?;
+    if !crate::karmada::naming::is_affinity_name(n) {
+        return Err(f.err(format!(
+            "\"{n}\" is not a valid group name (1-32 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+        )));
+    }
+    Ok(n.to_string())
+}
+
+/// A group's `overflow` list; names are unique within the group, its own name included
+/// (Karmada's ValidateOverflowAffinities).
+fn parse_overflow(f: Field<'_>, group: &str) -> Result<Vec<OverflowGroup>> {
+    let items = f.list()?;
+    if items.is_empty() {
+        return Err(f.err("must list at least one overflow group (or leave `overflow` out)"));
+    }
+    let mut out: Vec<OverflowGroup> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{}[{i}]", f.path);
+        let mut keys = AFFINITY_KEYS.to_vec();
+        keys.push("name");
+        let obj = Field::new(f.file, &path, item).object(&keys)?;
+        let name = obj.req("name", group_name)?;
+        if name == group || out.iter().any(|o| o.name == name) {
+            return Err(crate::diag::error(
+                f.file,
+                &obj.path_of("name"),
+                format!(
+                    "duplicate group name \"{name}\" (overflow names differ from each other and from their group)"
+                ),
+            ));
+        }
+        let affinity = parse_affinity_fields(&obj)?;
+        out.push(OverflowGroup { name, affinity });
+    }
+    Ok(out)
+}
+
+/// `workloadAffinity: {affinity: {groupByLabelKey: k}, antiAffinity: {groupByLabelKey: k}}`.
+pub(super) fn parse_workload_affinity(f: Field<'_>) -> Result<WorkloadAffinity> {
+    let o = f.object(&["affinity", "antiAffinity"])?;
+    let term = |key: &str| {
+        o.opt(key, |f| {
+            let t = f.object(&["groupByLabelKey"])?;
+            t.req("groupByLabelKey", |f| {
+                let k = f.non_empty_str()?;
+                if !crate::karmada::naming::is_label_key(k) {
+                    return Err(f.err(format!("\"{k}\" is not a valid label key")));
+                }
+                Ok(k.to_string())
+            })
+        })
+    };
+    let w = WorkloadAffinity {
+        affinity: term("affinity")?,
+        anti_affinity: term("antiAffinity")?,
+    };
+    if w.affinity.is_none() && w.anti_affinity.is_none() {
+        return Err(f.err("give affinity or antiAffinity (each with groupByLabelKey)"));
+    }
+    Ok(w)
 }
 
 pub(super) fn parse_affinity_fields(obj: &Obj<'_>) -> Result<Affinity> {
