@@ -82,35 +82,62 @@ pub(super) fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
 }
 
 pub(super) fn parse_groups(f: Field<'_>) -> Result<Vec<AffinityGroup>> {
+    named_affinities(f, &["overflow"], "", |obj, name, affinity| {
+        let overflow = obj
+            .opt("overflow", |f| {
+                named_affinities(f, &[], &name, |_, name, affinity| {
+                    Ok(OverflowGroup { name, affinity })
+                })
+            })?
+            .unwrap_or_default();
+        Ok(AffinityGroup {
+            name,
+            affinity,
+            overflow,
+        })
+    })
+}
+
+/// A non-empty list of named cluster affinities (groups, or a group's overflow): each has a
+/// `name` (Karmada's affinityName rules), unique in the list and other than `parent` (an
+/// overflow entry cannot reuse its group's name: Karmada's ValidateOverflowAffinities), plus
+/// the cluster keys and `extra` keys that `build` reads.
+fn named_affinities<T>(
+    f: Field<'_>,
+    extra: &[&str],
+    parent: &str,
+    mut build: impl FnMut(&Obj<'_>, String, Affinity) -> Result<T>,
+) -> Result<Vec<T>> {
     let items = f.list()?;
     if items.is_empty() {
         return Err(f.err("must list at least one group"));
     }
-    let mut groups: Vec<AffinityGroup> = Vec::new();
+    let mut keys = AFFINITY_KEYS.to_vec();
+    keys.push("name");
+    keys.extend(extra);
+    let mut names: Vec<String> = Vec::new();
+    let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("{}[{i}]", f.path);
-        let mut keys = AFFINITY_KEYS.to_vec();
-        keys.extend(["name", "overflow"]);
         let obj = Field::new(f.file, &path, item).object(&keys)?;
         let name = obj.req("name", group_name)?;
-        if groups.iter().any(|g| g.name == name) {
+        if name == parent || names.contains(&name) {
+            let why = if name == parent {
+                " (an overflow group needs a name of its own)"
+            } else {
+                ""
+            };
             return Err(crate::diag::error(
                 f.file,
                 &obj.path_of("name"),
-                format!("duplicate group name \"{name}\""),
+                format!("duplicate group name \"{name}\"{why}"),
             ));
         }
+        names.push(name.clone());
         let affinity = parse_affinity_fields(&obj)?;
-        let overflow = obj
-            .opt("overflow", |f| parse_overflow(f, &name))?
-            .unwrap_or_default();
-        groups.push(AffinityGroup {
-            name,
-            affinity,
-            overflow,
-        });
+        out.push(build(&obj, name, affinity)?);
     }
-    Ok(groups)
+    Ok(out)
 }
 
 /// Karmada's affinityName rules.
@@ -122,35 +149,6 @@ fn group_name(f: Field<'_>) -> Result<String> {
         )));
     }
     Ok(n.to_string())
-}
-
-/// A group's `overflow` list; names are unique within the group, its own name included
-/// (Karmada's ValidateOverflowAffinities).
-fn parse_overflow(f: Field<'_>, group: &str) -> Result<Vec<OverflowGroup>> {
-    let items = f.list()?;
-    if items.is_empty() {
-        return Err(f.err("must list at least one overflow group (or leave `overflow` out)"));
-    }
-    let mut out: Vec<OverflowGroup> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("{}[{i}]", f.path);
-        let mut keys = AFFINITY_KEYS.to_vec();
-        keys.push("name");
-        let obj = Field::new(f.file, &path, item).object(&keys)?;
-        let name = obj.req("name", group_name)?;
-        if name == group || out.iter().any(|o| o.name == name) {
-            return Err(crate::diag::error(
-                f.file,
-                &obj.path_of("name"),
-                format!(
-                    "duplicate group name \"{name}\" (overflow names differ from each other and from their group)"
-                ),
-            ));
-        }
-        let affinity = parse_affinity_fields(&obj)?;
-        out.push(OverflowGroup { name, affinity });
-    }
-    Ok(out)
 }
 
 /// `workloadAffinity: {affinity: {groupByLabelKey: k}, antiAffinity: {groupByLabelKey: k}}`.
