@@ -82,7 +82,8 @@ pub static SETTINGS: &[Setting] = &[
         allowed: &[],
         integer_values: false,
         default: "`clusters.names` of `karmada.yaml`",
-        docs: "Member clusters that receive the app, by name. Replaces `clusters.names`.",
+        docs: "Member clusters that receive the app, by name. Replaces the cluster choice of \
+               `karmada.yaml`; the weights and override entries of clusters it leaves out are dropped.",
     },
     Setting {
         name: "exclude-clusters",
@@ -96,7 +97,7 @@ pub static SETTINGS: &[Setting] = &[
         integer_values: false,
         default: "`clusters.exclude` of `karmada.yaml`",
         docs: "Member clusters that never receive the app, e.g. one under maintenance. Replaces \
-               `clusters.exclude`.",
+               `clusters.exclude`; their weights and override entries in `karmada.yaml` are dropped.",
     },
     Setting {
         name: "replicas-mode",
