@@ -463,3 +463,139 @@ fn karmada_samples_round_trip_through_the_typed_objects() {
         assert!(kinds.contains_key(kind), "no {kind} sample: {kinds:?}");
     }
 }
+
+/// Karmada policy `spec` fields that `karmada.yaml` deliberately cannot set, and why. The README's
+/// "Not exposed" list says the same.
+const NOT_EXPOSED: &[(&str, &str)] = &[
+    ("spec.association", "deprecated in favour of propagateDeps"),
+    (
+        "spec.resourceSelectors[].labelSelector",
+        "policies select exactly the app's objects by name, never by label",
+    ),
+    (
+        "spec.placement.replicaScheduling.weightPreference.staticWeightList[].targetCluster.labelSelector",
+        "weights are given per cluster name",
+    ),
+    (
+        "spec.placement.replicaScheduling.weightPreference.staticWeightList[].targetCluster.fieldSelector",
+        "weights are given per cluster name",
+    ),
+    (
+        "spec.placement.replicaScheduling.weightPreference.staticWeightList[].targetCluster.exclude[]",
+        "weights are given per cluster name",
+    ),
+];
+
+/// Leaf paths (`a.b[].c`) of a CRD schema below `spec`; label and field selectors count as one
+/// leaf each (they are whole selectors in `karmada.yaml`).
+fn schema_leaves(schema: &Value, path: &str, out: &mut Vec<String>) {
+    let leaf_key = path.ends_with("labelSelector") || path.ends_with("fieldSelector");
+    if let Some(items) = schema.get("items").filter(|_| !leaf_key) {
+        return schema_leaves(items, &format!("{path}[]"), out);
+    }
+    match schema.get("properties").and_then(Value::as_object) {
+        Some(props) if !leaf_key => {
+            for (k, v) in props {
+                schema_leaves(v, &format!("{path}.{k}"), out);
+            }
+        }
+        _ => out.push(path.to_string()),
+    }
+}
+
+/// The same paths, as they occur in an emitted object.
+fn object_leaves(v: &Value, path: &str, out: &mut std::collections::BTreeSet<String>) {
+    let leaf_key = path.ends_with("labelSelector") || path.ends_with("fieldSelector");
+    match v {
+        Value::Object(m) if !leaf_key => {
+            for (k, v) in m {
+                object_leaves(v, &format!("{path}.{k}"), out);
+            }
+        }
+        Value::Array(items) if !leaf_key => {
+            for v in items {
+                object_leaves(v, &format!("{path}[]"), out);
+            }
+            if items.is_empty() {
+                out.insert(format!("{path}[]"));
+            }
+        }
+        _ => {
+            out.insert(path.to_string());
+        }
+    }
+}
+
+/// Every field of Karmada's (Cluster)PropagationPolicy `spec` is either emitted by some golden
+/// render (so `karmada.yaml` reaches it) or listed, with a reason, in [`NOT_EXPOSED`] and the
+/// README. A field a new Karmada release adds fails here until it is decided on.
+#[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
+fn every_propagation_policy_field_is_reachable_or_documented_as_not_exposed() {
+    let dir = common::reference_dir("CRD coverage").join("karmada/crds/bases/policy");
+    let mut crd_paths = std::collections::BTreeSet::new();
+    for file in [
+        "policy.karmada.io_propagationpolicies.yaml",
+        "policy.karmada.io_clusterpropagationpolicies.yaml",
+    ] {
+        let crd =
+            argocd_karmada_plugin::yaml::parse_one(&common::read(&dir.join(file)), file).unwrap();
+        for v in crd["spec"]["versions"].as_array().unwrap() {
+            let mut leaves = Vec::new();
+            schema_leaves(
+                &v["schema"]["openAPIV3Schema"]["properties"]["spec"],
+                "spec",
+                &mut leaves,
+            );
+            crd_paths.extend(leaves);
+        }
+    }
+    assert!(crd_paths.len() > 40, "{crd_paths:?}");
+
+    let mut emitted = std::collections::BTreeSet::new();
+    let snaps = common::repo_root().join("tests/snapshots");
+    for entry in std::fs::read_dir(&snaps).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("render__") || name.contains(".helm-argv") {
+            continue;
+        }
+        let text = common::read(&path);
+        let body = text.splitn(3, "---\n").nth(2).unwrap_or("");
+        for doc in argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap() {
+            if doc["kind"]
+                .as_str()
+                .is_some_and(|k| k.ends_with("PropagationPolicy"))
+            {
+                object_leaves(&doc["spec"], "spec", &mut emitted);
+            }
+        }
+    }
+
+    let readme = common::read(&common::repo_root().join("README.md"));
+    let mut problems = Vec::new();
+    for p in &crd_paths {
+        let listed = NOT_EXPOSED.iter().find(|(n, _)| n == p);
+        match (emitted.contains(p), listed) {
+            (true, Some(_)) => problems.push(format!("{p}: emitted, yet listed as not exposed")),
+            (false, None) => problems.push(format!(
+                "{p}: no golden render emits it and NOT_EXPOSED does not explain why"
+            )),
+            (false, Some(_)) if !readme.contains(&format!("`{p}`")) => {
+                problems.push(format!("{p}: not exposed, but the README does not say so"))
+            }
+            _ => {}
+        }
+    }
+    for (p, _) in NOT_EXPOSED {
+        if !crd_paths.contains(*p) {
+            problems.push(format!(
+                "{p}: listed as not exposed, but the CRDs have no such field"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

@@ -396,6 +396,48 @@ fn quick_start_renders_guestbook_without_tools() {
     );
 }
 
+/// The README's "cluster under maintenance" command works as written: member2 loses its weight
+/// and its image override, and nothing else changes.
+#[test]
+fn readme_cluster_under_maintenance_example() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.ends_with("# cluster under maintenance"))
+        .expect("README has the cluster-under-maintenance command");
+    let words: Vec<&str> = line.split('#').next().unwrap().split_whitespace().collect();
+    let (var, value) = words[0].split_once('=').unwrap();
+    assert_eq!(words[1..4], ["cargo", "run", "--"], "{line}");
+    let out = Command::new(common::bin())
+        .args(&words[4..])
+        .current_dir(common::repo_root())
+        .env_clear()
+        .env("PATH", "/nonexistent")
+        .env(var, value)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let docs =
+        argocd_karmada_plugin::yaml::parse_stream(&String::from_utf8_lossy(&out.stdout), "out")
+            .unwrap();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["ConfigMap", "Deployment", "Service", "PropagationPolicy"],
+        "the override for member2 is dropped"
+    );
+    let placement = &docs[3]["spec"]["placement"];
+    assert_eq!(
+        placement["clusterAffinity"]["exclude"],
+        serde_json::json!(["member2"])
+    );
+    assert_eq!(
+        placement["replicaScheduling"]["weightPreference"]["staticWeightList"],
+        serde_json::json!([{"targetCluster": {"clusterNames": ["member1"]}, "weight": 2}])
+    );
+}
+
 /// Regression: `gen` read an unreadable file as empty, called it stale and overwrote it.
 #[test]
 fn gen_never_overwrites_a_file_it_cannot_read() {

@@ -30,6 +30,28 @@ pub fn join(parent: &str, key: &str) -> String {
     }
 }
 
+/// `must be a string, not ...`: for a number or boolean, says to quote it, everywhere (YAML turns
+/// `1.10` into 1.1, `010` into 10 and `yes`-like words into booleans before we see them).
+pub fn not_a_string(file: &str, path: &str, v: &Value) -> Error {
+    match v {
+        Value::Number(n) => Diagnostic::new(
+            file,
+            path,
+            format!("must be a string, not the number {n}; quote it (YAML reads an unquoted 1.10 as 1.1)"),
+        )
+        .with_hint("quote number-like values everywhere in the file, e.g. tag: \"1.10\", version: \"010\"")
+        .into(),
+        Value::Bool(b) => Diagnostic::new(
+            file,
+            path,
+            format!("must be a string, not the boolean {b}; quote it (\"{b}\")"),
+        )
+        .with_hint("quote values that YAML reads as booleans or numbers everywhere in the file")
+        .into(),
+        _ => error(file, path, format!("must be a string, not {}", type_name(v))),
+    }
+}
+
 /// How a value's type is named in messages.
 pub fn type_name(v: &Value) -> &'static str {
     match v {
@@ -57,14 +79,36 @@ impl<'a> Field<'a> {
 
     /// A mapping whose keys must all be in `allowed`.
     pub fn object(&self, allowed: &[&str]) -> Result<Obj<'a>> {
+        self.object_nested(allowed, &[])
+    }
+
+    /// [`Field::object`] that knows the keys one level deeper (`("image", &["registry",
+    /// "repository", "tag"])`), so a key written one level too high is pointed at its place:
+    /// `tag` -> `did you mean "image.tag"?`.
+    pub fn object_nested(&self, allowed: &[&str], nested: &[(&str, &[&str])]) -> Result<Obj<'a>> {
         let Value::Object(map) = self.value else {
             return Err(self.expected("a mapping"));
         };
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
                 let path = join(self.path, key);
-                let known = allowed.iter().copied();
-                return Err(Diagnostic::unknown(self.file, &path, "field", key, known).into());
+                let deeper = nested
+                    .iter()
+                    .find(|(_, children)| children.contains(&key.as_str()));
+                let d = match deeper {
+                    Some((parent, _)) => Diagnostic::new(
+                        self.file,
+                        &path,
+                        format!("unknown field (did you mean \"{parent}.{key}\"?)"),
+                    )
+                    .with_hint(format!(
+                        "`{key}` belongs under `{parent}`: {parent}: {{{key}: ...}}"
+                    )),
+                    None => {
+                        Diagnostic::unknown(self.file, &path, "field", key, allowed.iter().copied())
+                    }
+                };
+                return Err(d.into());
             }
         }
         Ok(Obj {
@@ -82,8 +126,12 @@ impl<'a> Field<'a> {
         Ok(map.iter().map(|(k, v)| (k.as_str(), v)).collect())
     }
 
+    /// A string. YAML reads unquoted `1.10` as the number 1.1 and `true` as a boolean, so a
+    /// number or boolean here is most likely a value that needed quotes.
     pub fn str(&self) -> Result<&'a str> {
-        self.value.as_str().ok_or_else(|| self.expected("a string"))
+        self.value
+            .as_str()
+            .ok_or_else(|| not_a_string(self.file, self.path, self.value))
     }
 
     pub fn non_empty_str(&self) -> Result<&'a str> {
@@ -148,13 +196,9 @@ impl<'a> Field<'a> {
         let mut out = Vec::new();
         for (k, v) in self.entries()? {
             let path = join(self.path, k);
-            let s = v.as_str().ok_or_else(|| {
-                error(
-                    self.file,
-                    &path,
-                    format!("must be a string, not {} (quote it)", type_name(v)),
-                )
-            })?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| not_a_string(self.file, &path, v))?;
             out.push((k.to_string(), s.to_string()));
         }
         Ok(out)
@@ -246,6 +290,42 @@ mod tests {
     }
 
     #[test]
+    fn a_key_one_level_too_high_points_at_its_place() {
+        let v = json!({"clusters": ["a"], "tag": "v2"});
+        let err = Field::new("k.yaml", "overrides[1]", &v)
+            .object_nested(&["clusters", "image"], &[("image", &["registry", "tag"])])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "k.yaml: overrides[1].tag: unknown field (did you mean \"image.tag\"?)"
+        );
+        assert_eq!(
+            super::super::hint_of(&err),
+            Some("`tag` belongs under `image`: image: {tag: ...}")
+        );
+    }
+
+    #[test]
+    fn numbers_and_booleans_where_strings_belong_say_to_quote() {
+        let v = json!({"tag": 1.1, "on": true});
+        let obj = Field::new("f", "", &v).object(&["tag", "on"]).unwrap();
+        let e = obj.req("tag", |f| f.str().map(str::to_string)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f: tag: must be a string, not the number 1.1; quote it (YAML reads an unquoted 1.10 as 1.1)"
+        );
+        assert!(super::super::hint_of(&e).unwrap().contains("tag: \"1.10\""));
+        let e = obj
+            .req("on", |f| f.non_empty_str().map(str::to_string))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f: on: must be a string, not the boolean true; quote it (\"true\")"
+        );
+    }
+
+    #[test]
     fn typed_getters_name_the_field() {
         let v = json!({"n": "x", "l": ["a", "a"], "m": {"k": 1}, "c": "Divded"});
         let obj = Field::new("f", "", &v)
@@ -258,7 +338,7 @@ mod tests {
         let e = obj.req("m", |f| f.string_map()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "f: m.k: must be a string, not a number (quote it)"
+            "f: m.k: must be a string, not the number 1; quote it (YAML reads an unquoted 1.10 as 1.1)"
         );
         let e = obj
             .req("c", |f| f.choice(&[("Divided", 1), ("Duplicated", 2)]))

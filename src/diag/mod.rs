@@ -5,7 +5,7 @@
 use std::fmt;
 
 mod fields;
-pub use fields::{Field, Obj, error, join, type_name};
+pub use fields::{Field, Obj, error, join, not_a_string, type_name};
 
 /// A mistake in a user's input, located by file and field.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -177,7 +177,7 @@ fn is_path_component(c: &str) -> bool {
 }
 
 /// `host [":" port]`; host is a DNS-like name or a bracketed IPv6 address.
-fn is_domain(domain: &str) -> bool {
+pub fn is_domain(domain: &str) -> bool {
     let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
         let Some(end) = rest.find(']') else {
             return false;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::diag::{Field, error};
 
 mod parse;
-use super::Params;
+use super::{Origin, Params};
 use parse::*;
 
 pub const API_VERSION: &str = "argocd-karmada-plugin/v1alpha1";
@@ -39,7 +39,28 @@ pub struct Placement {
     /// Scheduling priority from a Kubernetes PriorityClass on the control plane.
     pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
+    /// Inter-workload affinity / anti-affinity groups (Karmada's `placement.workloadAffinity`).
+    pub workload_affinity: Option<WorkloadAffinity>,
+    /// A scheduler other than Karmada's `default-scheduler`.
+    pub scheduler_name: Option<String>,
     pub overrides: Vec<Override>,
+    /// Settings of the file that went with clusters a parameter removed.
+    pub dropped: Vec<Dropped>,
+}
+
+/// A `karmada.yaml` setting dropped because a cluster parameter removed its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    /// The parameter that removed the cluster (`clusters` or `exclude-clusters`).
+    pub param: &'static str,
+    /// What went, e.g. `replicas.weights.member2` or `overrides[0] on member2`.
+    pub what: String,
+}
+
+impl Dropped {
+    fn new(param: &'static str, what: String) -> Self {
+        Dropped { param, what }
+    }
 }
 
 /// `propagateDeps`: on unless the file says `false`, for a parsed file and for
@@ -95,6 +116,24 @@ impl Affinity {
 pub struct AffinityGroup {
     pub name: String,
     pub affinity: Affinity,
+    /// Groups the scheduler adds, in order, when this one runs out of room
+    /// (`overflowAffinities`; dynamic or aggregated replicas only).
+    pub overflow: Vec<OverflowGroup>,
+}
+
+/// One `overflowAffinities` entry of a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverflowGroup {
+    pub name: String,
+    pub affinity: Affinity,
+}
+
+/// Karmada's `workloadAffinity`: workloads sharing the value of a label key go to the same
+/// clusters (`affinity`) or to different ones (`antiAffinity`). At least one is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadAffinity {
+    pub affinity: Option<String>,
+    pub anti_affinity: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -375,10 +414,25 @@ const TOP_KEYS: &[&str] = &[
     "activationPreference",
     "schedulePriority",
     "tolerations",
+    "workloadAffinity",
+    "schedulerName",
     "overrides",
 ];
 
 const AFFINITY_KEYS: &[&str] = &["names", "selector", "exclude", "provider", "region", "zone"];
+
+/// Keys one level down, for `names` -> `did you mean "clusters.names"?`.
+const TOP_NESTED: &[(&str, &[&str])] = &[
+    (
+        "clusters",
+        &[
+            "names", "selector", "exclude", "provider", "region", "zone", "groups",
+        ],
+    ),
+    ("replicas", &["mode", "weights", "dynamic"]),
+    ("failover", &["application", "cluster"]),
+    ("schedulePriority", &["priorityClassName"]),
+];
 
 impl Placement {
     /// Reads the placement file at `path` (named `shown` in messages) and applies the plugin
@@ -388,8 +442,9 @@ impl Placement {
             std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
         let doc = crate::yaml::parse_one(&text, shown)?;
         let mut placement = Placement::parse(&doc, shown)?;
-        placement.apply_params(params)?;
+        // The file must make sense on its own; then the parameters change it.
         placement.validate()?;
+        placement.apply_params(params)?;
         Ok(placement)
     }
 
@@ -401,7 +456,7 @@ impl Placement {
                 "empty placement file; start with `apiVersion: {API_VERSION}`, `kind: {KIND}` and `clusters:`"
             )));
         }
-        let obj = root.object(TOP_KEYS)?;
+        let obj = root.object_nested(TOP_KEYS, TOP_NESTED)?;
         let api_version = obj.req("apiVersion", |f| f.str().map(str::to_string))?;
         if api_version != API_VERSION {
             return Err(error(
@@ -469,17 +524,29 @@ impl Placement {
             tolerations: obj
                 .opt("tolerations", parse_tolerations)?
                 .unwrap_or_default(),
+            workload_affinity: obj.opt("workloadAffinity", parse_workload_affinity)?,
+            scheduler_name: obj.opt("schedulerName", |f| f.non_empty_str().map(str::to_string))?,
             overrides: obj.opt("overrides", parse_overrides)?.unwrap_or_default(),
+            dropped: Vec::new(),
         })
     }
 
-    /// Plugin parameters win over the file.
+    /// Plugin parameters win over the file. Settings of clusters that the cluster parameters
+    /// remove (weights, override entries, suspended clusters) go with them and are recorded in
+    /// [`Placement::dropped`]; a mistake the parameters cause is reported against the parameter.
     pub fn apply_params(&mut self, params: &Params) -> Result<()> {
-        let file = self.file.clone();
-        let param_err =
-            |name: &str, msg: String| anyhow::anyhow!("{file}: parameter `{name}`: {msg}");
-        if let Some(names) = params.clusters.as_ref().map(|p| &p.value) {
-            let names = clean_names(names).map_err(|m| param_err("clusters", m))?;
+        let cluster_params: Vec<(&str, &Origin)> = [
+            ("clusters", params.clusters.as_ref().map(|p| &p.origin)),
+            (
+                "exclude-clusters",
+                params.exclude_clusters.as_ref().map(|p| &p.origin),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(n, o)| o.map(|o| (n, o)))
+        .collect();
+        if let Some(p) = &params.clusters {
+            let names = clean_names(&p.value).map_err(|m| param_error("clusters", &p.origin, m))?;
             // An empty list (e.g. cleared in the Argo CD UI) keeps the file's clusters.
             if !names.is_empty() {
                 let exclude = match &self.clusters {
@@ -496,20 +563,27 @@ impl Placement {
                 });
             }
         }
-        if let Some(exclude) = params.exclude_clusters.as_ref().map(|p| &p.value) {
-            let exclude = clean_names(exclude).map_err(|m| param_err("exclude-clusters", m))?;
+        if let Some(p) = &params.exclude_clusters {
+            let exclude =
+                clean_names(&p.value).map_err(|m| param_error("exclude-clusters", &p.origin, m))?;
             match &mut self.clusters {
                 Clusters::One(a) => a.exclude = exclude,
                 Clusters::Groups(groups) => {
                     for g in groups {
                         g.affinity.exclude = exclude.clone();
+                        for o in &mut g.overflow {
+                            o.affinity.exclude = exclude.clone();
+                        }
                     }
                 }
             }
         }
-        if let Some(mode) = params.replicas_mode.as_ref().map(|p| &p.value) {
-            let mode = mode.trim();
-            self.replicas = match mode {
+        self.drop_removed(params);
+        let mut replica_params: Vec<(&str, &Origin)> = Vec::new();
+        if let Some(p) = &params.replicas_mode {
+            replica_params.push(("replicas-mode", &p.origin));
+            let err = |m: String| param_error("replicas-mode", &p.origin, m);
+            self.replicas = match p.value.trim() {
                 "Duplicated" => Replicas::Duplicated,
                 "Divided" => match &self.replicas {
                     r @ (Replicas::Weighted(_) | Replicas::Dynamic) => r.clone(),
@@ -517,23 +591,21 @@ impl Placement {
                 },
                 "AvailableReplicas" => Replicas::Dynamic,
                 "Aggregated" => Replicas::Aggregated,
-                other => {
-                    let why = crate::diag::not_one_of(other, REPLICA_MODES);
-                    return Err(param_err("replicas-mode", why));
-                }
+                other => return Err(err(crate::diag::not_one_of(other, REPLICA_MODES))),
             };
         }
-        if let Some(weights) = params.weights.as_ref().map(|p| &p.value) {
+        if let Some(p) = &params.weights {
+            // The weights explain a replica mismatch better than the mode does.
+            replica_params.insert(0, ("weights", &p.origin));
+            let err = |m: String| param_error("weights", &p.origin, m);
             let mut list = Vec::new();
-            for (cluster, w) in weights {
-                let w: i64 = w.trim().parse().map_err(|_| {
-                    param_err("weights", format!("{cluster}: \"{w}\" is not an integer"))
-                })?;
+            for (cluster, w) in &p.value {
+                let w: i64 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| err(format!("{cluster}: \"{w}\" is not an integer")))?;
                 if w < 1 {
-                    return Err(param_err(
-                        "weights",
-                        format!("{cluster}: weight {w} must be at least 1"),
-                    ));
+                    return Err(err(format!("{cluster}: weight {w} must be at least 1")));
                 }
                 list.push((cluster.clone(), w));
             }
@@ -543,15 +615,84 @@ impl Placement {
                 }
                 Replicas::Weighted(_) => self.replicas = Replicas::Weighted(list),
                 _ if list.is_empty() => {}
-                _ => {
-                    return Err(param_err(
-                        "weights",
-                        "weights need replicas mode Divided".to_string(),
-                    ));
-                }
+                _ => return Err(err("weights need replicas mode Divided".to_string())),
             }
         }
-        Ok(())
+        self.validate().map_err(|e| {
+            // A replica setting's mistake is the replica parameter's, if one is set; any
+            // other mistake the file alone did not have comes from the cluster parameters.
+            let on_replicas = e
+                .downcast_ref::<crate::diag::Diagnostic>()
+                .is_some_and(|d| d.path.starts_with("replicas"));
+            match (
+                on_replicas,
+                replica_params.first(),
+                cluster_params.is_empty(),
+            ) {
+                (true, Some(p), _) => blame(e, std::slice::from_ref(p)),
+                (_, _, false) => blame(e, &cluster_params),
+                (_, Some(p), true) => blame(e, std::slice::from_ref(p)),
+                (_, None, true) => e,
+            }
+        })
+    }
+
+    /// Drops the file's settings for clusters that a cluster parameter removed: their weights
+    /// (unless `weights` is given too), their names in override entries (an entry left with no
+    /// cluster goes) and in `suspension.clusters`.
+    fn drop_removed(&mut self, params: &Params) {
+        let removed_by = |name: &str| -> Option<&'static str> {
+            if let Some(p) = &params.exclude_clusters
+                && p.value.iter().any(|n| n.trim() == name)
+            {
+                return Some("exclude-clusters");
+            }
+            match (&params.clusters, &self.clusters) {
+                (Some(p), Clusters::One(a))
+                    if p.value.iter().any(|n| !n.trim().is_empty())
+                        && !a.names.iter().any(|n| n == name) =>
+                {
+                    Some("clusters")
+                }
+                _ => None,
+            }
+        };
+        let mut dropped = Vec::new();
+        if params.weights.is_none()
+            && let Replicas::Weighted(weights) = &mut self.replicas
+        {
+            weights.retain(|(cluster, _)| match removed_by(cluster) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("replicas.weights.{cluster}")));
+                    false
+                }
+                None => true,
+            });
+        }
+        for o in &mut self.overrides {
+            let path = o.path();
+            o.clusters.retain(|c| match removed_by(c) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("{path} on {c}")));
+                    false
+                }
+                None => true,
+            });
+        }
+        self.overrides.retain(|o| !o.clusters.is_empty());
+        if let Some(Suspension::Clusters(names)) = &mut self.suspension {
+            names.retain(|c| match removed_by(c) {
+                Some(param) => {
+                    dropped.push(Dropped::new(param, format!("suspension.clusters {c}")));
+                    false
+                }
+                None => true,
+            });
+            if names.is_empty() {
+                self.suspension = None;
+            }
+        }
+        self.dropped = dropped;
     }
 
     /// Cross-field checks: a non-empty cluster set, weights and overrides naming selected clusters.
@@ -562,7 +703,13 @@ impl Placement {
             Clusters::Groups(groups) => groups
                 .iter()
                 .enumerate()
-                .map(|(i, g)| (format!("clusters.groups[{i}]"), &g.affinity))
+                .flat_map(|(i, g)| {
+                    let group = std::iter::once((format!("clusters.groups[{i}]"), &g.affinity));
+                    let overflow = g.overflow.iter().enumerate().map(move |(j, o)| {
+                        (format!("clusters.groups[{i}].overflow[{j}]"), &o.affinity)
+                    });
+                    group.chain(overflow)
+                })
                 .collect(),
         };
         for (path, a) in &affinities {
@@ -648,6 +795,17 @@ impl Placement {
                 check_cluster(&format!("{}.clusters[{i}]", o.path()), name)?;
             }
         }
+        // Karmada's ValidatePlacement: overflow needs replicas that can spill over.
+        if let Clusters::Groups(groups) = &self.clusters
+            && let Some(i) = groups.iter().position(|g| !g.overflow.is_empty())
+            && !matches!(self.replicas, Replicas::Dynamic | Replicas::Aggregated)
+        {
+            return Err(error(
+                file,
+                &format!("clusters.groups[{i}].overflow"),
+                "needs replicas that spill over: `replicas.dynamic: AvailableReplicas` or `replicas.mode: Aggregated` (Karmada rejects overflow groups otherwise)",
+            ));
+        }
         if let Some(Failover {
             application: Some(_),
             ..
@@ -665,6 +823,29 @@ impl Placement {
 }
 
 const REPLICA_MODES: [&str; 4] = ["Duplicated", "Divided", "AvailableReplicas", "Aggregated"];
+
+/// `parameter NAME (from ORIGIN): message`: a mistake in a parameter's own value.
+fn param_error(name: &str, origin: &Origin, msg: impl std::fmt::Display) -> anyhow::Error {
+    crate::diag::Diagnostic::new(&format!("parameter {name} (from {origin})"), "", msg).into()
+}
+
+/// Puts the parameters that caused a failed check in front of its message (the file's own
+/// diagnostic, which names the conflicting `karmada.yaml` field, stays in it).
+fn blame(e: anyhow::Error, params: &[(&str, &Origin)]) -> anyhow::Error {
+    let who: Vec<String> = params
+        .iter()
+        .map(|(n, o)| format!("{n} (from {o})"))
+        .collect();
+    let file = format!(
+        "parameter{} {}",
+        if who.len() > 1 { "s" } else { "" },
+        who.join(" and ")
+    );
+    let hint = crate::diag::hint_of(&e).map(str::to_string);
+    let mut d = crate::diag::Diagnostic::new(&file, "", e);
+    d.hint = hint;
+    d.into()
+}
 
 /// Trims parameter list entries and rejects empty or duplicate names.
 fn clean_names(names: &[String]) -> std::result::Result<Vec<String>, String> {

@@ -82,7 +82,8 @@ pub static SETTINGS: &[Setting] = &[
         allowed: &[],
         integer_values: false,
         default: "`clusters.names` of `karmada.yaml`",
-        docs: "Member clusters that receive the app, by name. Replaces `clusters.names`.",
+        docs: "Member clusters that receive the app, by name. Replaces the cluster choice of \
+               `karmada.yaml`; the weights and override entries of clusters it leaves out are dropped.",
     },
     Setting {
         name: "exclude-clusters",
@@ -96,7 +97,7 @@ pub static SETTINGS: &[Setting] = &[
         integer_values: false,
         default: "`clusters.exclude` of `karmada.yaml`",
         docs: "Member clusters that never receive the app, e.g. one under maintenance. Replaces \
-               `clusters.exclude`.",
+               `clusters.exclude`; their weights and override entries in `karmada.yaml` are dropped.",
     },
     Setting {
         name: "replicas-mode",
@@ -253,7 +254,12 @@ impl Setting {
     pub fn from_placement(&self, p: &Placement) -> Option<SettingValue> {
         let affinities: Vec<&Affinity> = match &p.clusters {
             Clusters::One(a) => vec![a],
-            Clusters::Groups(groups) => groups.iter().map(|g| &g.affinity).collect(),
+            Clusters::Groups(groups) => groups
+                .iter()
+                .flat_map(|g| {
+                    std::iter::once(&g.affinity).chain(g.overflow.iter().map(|o| &o.affinity))
+                })
+                .collect(),
         };
         let union = |pick: fn(&Affinity) -> &Vec<String>| {
             let mut out: Vec<String> = Vec::new();
@@ -311,10 +317,11 @@ pub fn announcements(params: &Params, placement: Option<&Placement>) -> Value {
                 .and_then(|p| s.from_placement(p))
                 .or_else(|| s.get(params))
                 .unwrap_or_else(|| s.empty_value());
+            let (title, tooltip) = with_dropped(s, placement);
             let mut a = json!({
                 "name": s.name,
-                "title": s.title,
-                "tooltip": s.tooltip,
+                "title": title,
+                "tooltip": tooltip,
                 "required": false,
                 "itemType": "string",
                 "collectionType": s.collection.as_str(),
@@ -324,6 +331,37 @@ pub fn announcements(params: &Params, placement: Option<&Placement>) -> Value {
         })
         .collect();
     Value::Array(items)
+}
+
+/// The title and tooltip Argo CD's Parameters tab shows (the title as the field's label, the
+/// tooltip on hover): for a cluster parameter that removed clusters, they say which
+/// `karmada.yaml` settings went with them.
+fn with_dropped(s: &Setting, placement: Option<&Placement>) -> (String, String) {
+    let dropped: Vec<&str> = placement
+        .map(|p| {
+            p.dropped
+                .iter()
+                .filter(|d| d.param == s.name)
+                .map(|d| d.what.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if dropped.is_empty() {
+        return (s.title.to_string(), s.tooltip.to_string());
+    }
+    let n = dropped.len();
+    (
+        format!(
+            "{} ({n} karmada.yaml setting{} dropped)",
+            s.title,
+            if n == 1 { "" } else { "s" }
+        ),
+        format!(
+            "{}. Dropped with the removed clusters: {}",
+            s.tooltip,
+            dropped.join(", ")
+        ),
+    )
 }
 
 /// The README `settings` region.
@@ -447,8 +485,22 @@ mod tests {
         assert_eq!(a[0]["array"], json!(["a", "b"]));
         assert_eq!(a[1]["array"], json!(["b"]));
         assert_eq!(a[2]["string"], json!("Divided"));
-        assert_eq!(a[3]["map"], json!({"a": "2", "b": "1"}));
+        // b's weight went with b, and the exclude-clusters field says so.
+        assert_eq!(a[3]["map"], json!({"a": "2"}));
         assert_eq!(a[3]["collectionType"], json!("map"));
+        assert_eq!(
+            a[1]["title"],
+            json!("Excluded clusters (1 karmada.yaml setting dropped)")
+        );
+        assert!(
+            a[1]["tooltip"]
+                .as_str()
+                .unwrap()
+                .ends_with("Dropped with the removed clusters: replicas.weights.b"),
+            "{}",
+            a[1]["tooltip"]
+        );
+        assert_eq!(a[0]["title"], json!("Member clusters"));
         let a = announcements(&params, None);
         assert_eq!(a[0]["array"], json!([]));
         assert_eq!(a[1]["array"], json!(["b"]));

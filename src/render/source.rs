@@ -25,9 +25,10 @@ pub const MAX_OBJECTS: usize = 50_000;
 
 /// Renders the app's base objects in input order.
 pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Objects> {
-    let spec = match spec::parse(&ctx.display("karmada.yaml"), spec)? {
-        Some(s) => s,
-        None => detect(&ctx.app_dir),
+    let karmada = ctx.display("karmada.yaml");
+    let (spec, from_file) = match spec::parse(&karmada, spec)? {
+        Some(s) => (s, true),
+        None => (detect(&ctx.app_dir), false),
     };
     let root = RepoRoot::find(&ctx.app_dir)?;
     let mut out = Objects::default();
@@ -42,10 +43,37 @@ pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Objects> {
         }
         SourceSpec::Helm(opts) => {
             root.check_tree(ctx)?;
-            let text = helm::render(ctx, opts, &root)?;
+            // Helm's errors name what chose helm: `source.helm` in karmada.yaml, or Chart.yaml.
+            let chosen_by = if from_file {
+                format!("{karmada}: source.helm")
+            } else {
+                ctx.display("Chart.yaml")
+            };
+            let text = helm::render(ctx, opts, &root, &chosen_by)?;
             let origin = format!("{} (helm template output)", ctx.display("Chart.yaml"));
             out.push_docs(crate::yaml::parse_stream(&text, &origin)?, &origin)?;
         }
+    }
+    if out.objects.is_empty() {
+        // Empty output would tell Argo CD to prune every object of the app.
+        let what = match &spec {
+            SourceSpec::Directory(_) => "the directory source found no manifests",
+            SourceSpec::Kustomize => "`kustomize build` rendered no objects",
+            SourceSpec::Helm(_) => "`helm template` rendered no objects",
+        };
+        let dir = match ctx.display_dir.as_str() {
+            "" => ".",
+            d => d.trim_end_matches('/'),
+        };
+        return Err(crate::diag::Diagnostic::new(
+            dir,
+            "",
+            format!("nothing to propagate: {what}"),
+        )
+        .with_hint(
+            "empty output would make Argo CD delete every object of the app; add manifests (.yaml, .yml, .json) or check `source:` in karmada.yaml",
+        )
+        .into());
     }
     Ok(out)
 }

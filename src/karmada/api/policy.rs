@@ -149,7 +149,23 @@ pub struct Placement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_scheduling: Option<ReplicaSchedulingStrategy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workload_affinity: Option<serde_json::Value>,
+    pub workload_affinity: Option<WorkloadAffinity>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadAffinity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<WorkloadAffinityTerm>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_affinity: Option<WorkloadAffinityTerm>,
+}
+
+/// `WorkloadAffinityTerm` / `WorkloadAntiAffinityTerm` (same shape).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadAffinityTerm {
+    pub group_by_label_key: String,
 }
 
 /// The cluster properties a spread constraint or field selector can name.

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::*;
-use crate::diag::{Field, Obj, error};
+use crate::diag::{Diagnostic, Field, Obj, error};
 
 pub(super) fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     let names = f.string_list()?;
@@ -67,9 +67,12 @@ pub(super) fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
     let groups = groups
         .into_iter()
         .map(|mut g| {
-            for e in &top.exclude {
-                if !g.affinity.exclude.contains(e) {
-                    g.affinity.exclude.push(e.clone());
+            let overflow = g.overflow.iter_mut().map(|o| &mut o.affinity);
+            for a in std::iter::once(&mut g.affinity).chain(overflow) {
+                for e in &top.exclude {
+                    if !a.exclude.contains(e) {
+                        a.exclude.push(e.clone());
+                    }
                 }
             }
             g
@@ -79,36 +82,98 @@ pub(super) fn parse_clusters(f: Field<'_>) -> Result<Clusters> {
 }
 
 pub(super) fn parse_groups(f: Field<'_>) -> Result<Vec<AffinityGroup>> {
+    named_affinities(f, &["overflow"], "", |obj, name, affinity| {
+        let overflow = obj
+            .opt("overflow", |f| {
+                named_affinities(f, &[], &name, |_, name, affinity| {
+                    Ok(OverflowGroup { name, affinity })
+                })
+            })?
+            .unwrap_or_default();
+        Ok(AffinityGroup {
+            name,
+            affinity,
+            overflow,
+        })
+    })
+}
+
+/// A non-empty list of named cluster affinities (groups, or a group's overflow): each has a
+/// `name` (Karmada's affinityName rules), unique in the list and other than `parent` (an
+/// overflow entry cannot reuse its group's name: Karmada's ValidateOverflowAffinities), plus
+/// the cluster keys and `extra` keys that `build` reads.
+fn named_affinities<T>(
+    f: Field<'_>,
+    extra: &[&str],
+    parent: &str,
+    mut build: impl FnMut(&Obj<'_>, String, Affinity) -> Result<T>,
+) -> Result<Vec<T>> {
     let items = f.list()?;
     if items.is_empty() {
         return Err(f.err("must list at least one group"));
     }
-    let mut groups: Vec<AffinityGroup> = Vec::new();
+    let mut keys = AFFINITY_KEYS.to_vec();
+    keys.push("name");
+    keys.extend(extra);
+    let mut names: Vec<String> = Vec::new();
+    let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("{}[{i}]", f.path);
-        let mut keys = AFFINITY_KEYS.to_vec();
-        keys.push("name");
         let obj = Field::new(f.file, &path, item).object(&keys)?;
-        let name = obj.req("name", |f| {
-            let n = f.non_empty_str()?;
-            if !crate::karmada::naming::is_affinity_name(n) {
-                return Err(f.err(format!(
-                    "\"{n}\" is not a valid group name (1-32 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
-                )));
-            }
-            Ok(n.to_string())
-        })?;
-        if groups.iter().any(|g| g.name == name) {
+        let name = obj.req("name", group_name)?;
+        if name == parent || names.contains(&name) {
+            let why = if name == parent {
+                " (an overflow group needs a name of its own)"
+            } else {
+                ""
+            };
             return Err(crate::diag::error(
                 f.file,
                 &obj.path_of("name"),
-                format!("duplicate group name \"{name}\""),
+                format!("duplicate group name \"{name}\"{why}"),
             ));
         }
+        names.push(name.clone());
         let affinity = parse_affinity_fields(&obj)?;
-        groups.push(AffinityGroup { name, affinity });
+        out.push(build(&obj, name, affinity)?);
     }
-    Ok(groups)
+    Ok(out)
+}
+
+/// Karmada's affinityName rules.
+fn group_name(f: Field<'_>) -> Result<String> {
+    let n = f.non_empty_str()?;
+    if !crate::karmada::naming::is_affinity_name(n) {
+        return Err(f.err(format!(
+            "\"{n}\" is not a valid group name (1-32 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
+        )));
+    }
+    Ok(n.to_string())
+}
+
+/// `workloadAffinity: {affinity: {groupByLabelKey: k}, antiAffinity: {groupByLabelKey: k}}`.
+pub(super) fn parse_workload_affinity(f: Field<'_>) -> Result<WorkloadAffinity> {
+    let o = f.object(&["affinity", "antiAffinity"])?;
+    let term = |key: &str| {
+        o.opt(key, |f| {
+            let t = f.object(&["groupByLabelKey"])?;
+            t.req("groupByLabelKey", |f| {
+                let k = f.non_empty_str()?;
+                if !crate::karmada::naming::is_label_key(k) {
+                    return Err(f.err(format!("\"{k}\" is not a valid label key")));
+                }
+                Ok(k.to_string())
+            })
+        })
+    };
+    let w = WorkloadAffinity {
+        affinity: term("affinity")?,
+        anti_affinity: term("antiAffinity")?,
+    };
+    if w.affinity.is_none() && w.anti_affinity.is_none() {
+        return Err(f.err("give affinity or antiAffinity (each with groupByLabelKey)"));
+    }
+    Ok(w)
 }
 
 pub(super) fn parse_affinity_fields(obj: &Obj<'_>) -> Result<Affinity> {
@@ -505,11 +570,16 @@ const OVERRIDE_KEYS: &[&str] = &[
     "kustomize",
 ];
 
+/// Keys one level down, for `tag` -> `did you mean "image.tag"?`.
+const OVERRIDE_NESTED: &[(&str, &[&str])] = &[("image", IMAGE_KEYS), ("target", TARGET_KEYS)];
+const IMAGE_KEYS: &[&str] = &["registry", "repository", "tag"];
+const TARGET_KEYS: &[&str] = &["apiVersion", "kind", "name", "namespace"];
+
 pub(super) fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
     let mut out = Vec::new();
     for (index, item) in f.list()?.iter().enumerate() {
         let path = format!("{}[{index}]", f.path);
-        let o = Field::new(f.file, &path, item).object(OVERRIDE_KEYS)?;
+        let o = Field::new(f.file, &path, item).object_nested(OVERRIDE_KEYS, OVERRIDE_NESTED)?;
         let clusters = o.req("clusters", cluster_names)?;
         if clusters.is_empty() {
             return Err(error(
@@ -562,7 +632,7 @@ pub(super) fn parse_overrides(f: Field<'_>) -> Result<Vec<Override>> {
 }
 
 pub(super) fn parse_target(f: Field<'_>) -> Result<Target> {
-    let o = f.object(&["apiVersion", "kind", "name", "namespace"])?;
+    let o = f.object(TARGET_KEYS)?;
     let s = |key: &str| o.opt(key, |f| f.non_empty_str().map(str::to_string));
     let t = Target {
         api_version: s("apiVersion")?,
@@ -577,17 +647,51 @@ pub(super) fn parse_target(f: Field<'_>) -> Result<Target> {
 }
 
 pub(super) fn parse_image(f: Field<'_>) -> Result<Image> {
-    let o = f.object(&["registry", "repository", "tag"])?;
+    let o = f.object(IMAGE_KEYS)?;
     let s = |key: &str| o.opt(key, |f| f.non_empty_str().map(str::to_string));
     let image = Image {
         registry: s("registry")?,
         repository: s("repository")?,
         tag: s("tag")?,
     };
+    if let Some(r) = &image.registry {
+        check_registry(&o.path_of("registry"), f.file, r)?;
+    }
     if image.registry.is_none() && image.repository.is_none() && image.tag.is_none() {
         return Err(f.err("give at least one of registry, repository, tag"));
     }
     Ok(image)
+}
+
+/// Karmada replaces the registry component (host and port) of each image, so a URL scheme or a
+/// path would end up inside image references that no runtime can pull.
+fn check_registry(path: &str, file: &str, r: &str) -> Result<()> {
+    if let Some((scheme, rest)) = r.split_once("://") {
+        return Err(Diagnostic::new(
+            file,
+            path,
+            format!("\"{r}\" is a URL; give the registry host only (\"{}\"), without \"{scheme}://\"", rest.split('/').next().unwrap_or(rest)),
+        )
+        .with_hint("registry is the image's host[:port], e.g. registry.eu.example.com or registry.local:5000")
+        .into());
+    }
+    if let Some((host, repo_path)) = r.split_once('/') {
+        return Err(Diagnostic::new(
+            file,
+            path,
+            format!("\"{r}\" has a path; registry is the host only (\"{host}\"); put \"{repo_path}/...\" in `repository`"),
+        )
+        .with_hint("registry is the image's host[:port]; repository is the rest of the name, e.g. repository: team/nginx")
+        .into());
+    }
+    if !crate::karmada::imageparser::is_domain(r) {
+        return Err(error(
+            file,
+            path,
+            format!("\"{r}\" is not a registry host (host[:port], e.g. registry.local:5000)"),
+        ));
+    }
+    Ok(())
 }
 
 /// `{container: {add: [..], remove: [..]}}`, or `{container: [..]}` as a short form for add.

@@ -296,7 +296,7 @@ fn parameters_win() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "k.yaml: parameter `replicas-mode`: \"Divded\" is not one of \"Duplicated\", \"Divided\", \"AvailableReplicas\", \"Aggregated\" (did you mean \"Divided\"?)"
+        "parameter replicas-mode (from ARGOCD_APP_PARAMETERS): \"Divded\" is not one of \"Duplicated\", \"Divided\", \"AvailableReplicas\", \"Aggregated\" (did you mean \"Divided\"?)"
     );
     let e = p
         .apply_params(&Params {
@@ -309,6 +309,147 @@ fn parameters_win() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "k.yaml: parameter `weights`: member3: \"x\" is not an integer"
+        "parameter weights (from ARGOCD_APP_PARAMETERS): member3: \"x\" is not an integer"
+    );
+}
+
+fn from_env(var: &str, names: &[&str]) -> Param<Vec<String>> {
+    Param::new(
+        names.iter().map(|n| n.to_string()).collect(),
+        Origin::Env(var.into()),
+    )
+}
+
+const THREE: &str = "clusters: {names: [member1, member2, member3]}\n\
+replicas: {weights: {member1: 1, member2: 2, member3: 3}}\n\
+suspension: {clusters: [member2]}\n\
+overrides:\n\
+  - {clusters: [member2], labels: {a: b}}\n\
+  - {clusters: [member2, member3], labels: {c: d}}\n";
+
+#[test]
+fn removed_clusters_take_their_settings_with_them() {
+    let doc = crate::yaml::parse_one(&format!("{HEAD}{THREE}"), "k.yaml").unwrap();
+    let mut p = Placement::parse(&doc, "k.yaml").unwrap();
+    p.apply_params(&Params {
+        exclude_clusters: Some(from_env("KARMADA_EXCLUDE_CLUSTERS", &["member2"])),
+        ..Params::default()
+    })
+    .unwrap();
+    assert_eq!(
+        p.replicas,
+        Replicas::Weighted(vec![("member1".into(), 1), ("member3".into(), 3)])
+    );
+    // The entry for member2 alone goes; the shared one keeps member3 and its position.
+    assert_eq!(p.overrides.len(), 1);
+    assert_eq!(p.overrides[0].path(), "overrides[1]");
+    assert_eq!(p.overrides[0].clusters, vec!["member3".to_string()]);
+    assert_eq!(p.suspension, None);
+    let what: Vec<(&str, &str)> = p
+        .dropped
+        .iter()
+        .map(|d| (d.param, d.what.as_str()))
+        .collect();
+    assert_eq!(
+        what,
+        [
+            ("exclude-clusters", "replicas.weights.member2"),
+            ("exclude-clusters", "overrides[0] on member2"),
+            ("exclude-clusters", "overrides[1] on member2"),
+            ("exclude-clusters", "suspension.clusters member2"),
+        ]
+    );
+
+    // `clusters` without member3: its settings go too, blamed on `clusters`.
+    let mut p = Placement::parse(&doc, "k.yaml").unwrap();
+    p.apply_params(&Params {
+        clusters: Some(from_env("KARMADA_CLUSTERS", &["member1", "member2"])),
+        ..Params::default()
+    })
+    .unwrap();
+    assert_eq!(
+        p.replicas,
+        Replicas::Weighted(vec![("member1".into(), 1), ("member2".into(), 2)])
+    );
+    assert_eq!(p.overrides.len(), 2);
+    assert_eq!(
+        p.dropped,
+        [
+            Dropped::new("clusters", "replicas.weights.member3".into()),
+            Dropped::new("clusters", "overrides[1] on member3".into())
+        ]
+    );
+}
+
+#[test]
+fn mistakes_caused_by_parameters_name_the_parameter() {
+    let doc = crate::yaml::parse_one(&format!("{HEAD}{THREE}"), "k.yaml").unwrap();
+    let mut p = Placement::parse(&doc, "k.yaml").unwrap();
+    let e = p
+        .apply_params(&Params {
+            exclude_clusters: Some(from_env(
+                "KARMADA_EXCLUDE_CLUSTERS",
+                &["member1", "member2", "member3"],
+            )),
+            ..Params::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "parameter exclude-clusters (from KARMADA_EXCLUDE_CLUSTERS): k.yaml: clusters: selects no cluster: every name in `names` is excluded (member1, member2, member3)"
+    );
+    // A cluster the parameter adds needs a weight the file does not have.
+    let mut p = Placement::parse(&doc, "k.yaml").unwrap();
+    let e = p
+        .apply_params(&Params {
+            clusters: Some(from_env("KARMADA_CLUSTERS", &["member1", "member4"])),
+            ..Params::default()
+        })
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "parameter clusters (from KARMADA_CLUSTERS): k.yaml: replicas.weights: cluster \"member4\" is selected but has no weight"
+        ),
+        "{e}"
+    );
+    // A weights parameter naming an excluded cluster is the weights parameter's mistake.
+    let mut p = Placement::parse(&doc, "k.yaml").unwrap();
+    let e = p
+        .apply_params(&Params {
+            exclude_clusters: Some(from_env("KARMADA_EXCLUDE_CLUSTERS", &["member3"])),
+            weights: Some(given(BTreeMap::from([
+                ("member1".to_string(), "1".to_string()),
+                ("member2".to_string(), "1".to_string()),
+                ("member3".to_string(), "1".to_string()),
+            ]))),
+            ..Params::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "parameter weights (from ARGOCD_APP_PARAMETERS): k.yaml: replicas.weights.member3: unknown cluster \"member3\" (it is excluded)"
+    );
+}
+
+#[test]
+fn names_that_match_no_cluster_stay_file_errors() {
+    let text = format!(
+        "{HEAD}clusters: {{names: [member1, member2]}}\noverrides: [{{clusters: [membr2], labels: {{a: b}}}}]\n"
+    );
+    let path = std::env::temp_dir().join(format!("placement-{}.yaml", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let e = Placement::load(
+        &path,
+        "karmada.yaml",
+        &Params {
+            exclude_clusters: Some(from_env("KARMADA_EXCLUDE_CLUSTERS", &["member2"])),
+            ..Params::default()
+        },
+    )
+    .unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        e.to_string(),
+        "karmada.yaml: overrides[0].clusters[0]: unknown cluster \"membr2\" (did you mean \"member2\"?)"
     );
 }

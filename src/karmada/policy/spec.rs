@@ -72,7 +72,10 @@ pub(super) fn propagation_policy(
             Preemption::Always => PreemptionBehavior::Always,
         }),
         dependent_overrides: dependent_overrides.iter().map(|s| s.to_string()).collect(),
-        scheduler_name: "default-scheduler".into(),
+        scheduler_name: p
+            .scheduler_name
+            .clone()
+            .unwrap_or_else(|| "default-scheduler".into()),
         failover: p.failover.as_ref().map(failover),
         conflict_resolution: Some(match p.conflict_resolution {
             ConflictResolution::Abort => api::ConflictResolution::Abort,
@@ -186,11 +189,28 @@ fn placement(p: &Placement) -> api::Placement {
                 .map(|g| ClusterAffinityTerm {
                     affinity_name: g.name.clone(),
                     affinity: affinity(&g.affinity),
-                    overflow_affinities: Vec::new(),
+                    overflow_affinities: g
+                        .overflow
+                        .iter()
+                        .map(|o| api::OverflowClusterAffinity {
+                            affinity_name: o.name.clone(),
+                            affinity: affinity(&o.affinity),
+                        })
+                        .collect(),
                 })
                 .collect();
         }
     }
+    out.workload_affinity = p.workload_affinity.as_ref().map(|w| {
+        let term = |k: &Option<String>| {
+            k.clone()
+                .map(|group_by_label_key| api::WorkloadAffinityTerm { group_by_label_key })
+        };
+        api::WorkloadAffinity {
+            affinity: term(&w.affinity),
+            anti_affinity: term(&w.anti_affinity),
+        }
+    });
     out.cluster_tolerations = p.tolerations.iter().map(toleration).collect();
     out.spread_constraints = p.spread.iter().map(spread).collect();
     out.replica_scheduling = Some(replicas(&p.replicas));

@@ -67,9 +67,9 @@ pub fn template_args(
 }
 
 /// Renders the chart in the app directory.
-pub fn render(ctx: &AppContext, opts: &HelmOpts, root: &RepoRoot) -> Result<String> {
+/// `chart` names the source in messages (`Chart.yaml`, or `karmada.yaml: source.helm`).
+pub fn render(ctx: &AppContext, opts: &HelmOpts, root: &RepoRoot, chart: &str) -> Result<String> {
     let karmada = ctx.display("karmada.yaml");
-    let chart = ctx.display("Chart.yaml");
     let mut value_files = Vec::new();
     for (i, f) in opts.value_files.iter().enumerate() {
         let field = format!("{karmada}: source.helm.valueFiles[{i}]");

@@ -243,7 +243,7 @@ mod tests {
         let err = |v: Value| format!("{:#}", parse("app/karmada.yaml", Some(&v)).unwrap_err());
         assert_eq!(
             err(json!({"helm": {"valueFiles": [1]}})),
-            "app/karmada.yaml: source.helm.valueFiles[0]: must be a string, not a number"
+            "app/karmada.yaml: source.helm.valueFiles[0]: must be a string, not the number 1; quote it (YAML reads an unquoted 1.10 as 1.1)"
         );
         assert_eq!(
             err(json!({"helm": {"valuesFiles": []}})),
