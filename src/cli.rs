@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{argo, generated, health, render};
+use crate::{argo, generated, health, render, status};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +28,8 @@ pub enum Command {
     Health(health::cli::HealthArgs),
     /// Run any config management plugin the way Argo CD's cmp-server does.
     Cmp(argo::cmp::cli::CmpArgs),
+    /// One app across every member cluster, live: an object x cluster health matrix.
+    Status(status::cli::StatusArgs),
     /// Regenerate the generated files (argocd-cm-patch.yaml, docs); `--check` fails when stale.
     Gen(generated::GenArgs),
 }
@@ -40,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Health(a) => health::cli::run(a),
         Command::Cmp(a) => argo::cmp::cli::run(a),
         Command::Gen(a) => generated::run(a),
+        Command::Status(a) => status::cli::run(a),
     };
     match result {
         Ok(code) => code,
