@@ -166,8 +166,19 @@ fn app_matrix_table() {
         ]
     );
     assert!(!table.contains("blog"));
-    let web: Vec<&str> = row(&table, "Deployment/shop/web").split_whitespace().collect();
-    assert_eq!(web[..5], ["Deployment/shop/web", "Healthy", "Healthy", "Healthy", "Healthy"]);
+    let web: Vec<&str> = row(&table, "Deployment/shop/web")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        web[..5],
+        [
+            "Deployment/shop/web",
+            "Healthy",
+            "Healthy",
+            "Healthy",
+            "Healthy"
+        ]
+    );
     assert!(row(&table, "ConfigMap/shop/settings").contains("no PropagationPolicy matched"));
     assert!(table.contains("member3 NotReady (ClusterNotReachable)"));
     // Not a terminal: plain words, no escape codes, no glyphs.

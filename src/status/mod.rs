@@ -222,10 +222,13 @@ fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row
     row.status = whole.0;
     row.message = whole.1;
     for target in targets(binding) {
-        let (status, message) = if row.status == Health::Healthy {
-            (Health::Healthy, String::new())
-        } else {
-            evaluate(&reduce(binding, &target), lib)
+        let (status, message) = match row.status {
+            Health::Healthy => (Health::Healthy, String::new()),
+            _ => match evaluate(&reduce(binding, &target), lib) {
+                // "1/1 cluster healthy" says nothing the cell does not.
+                (Health::Healthy, _) => (Health::Healthy, String::new()),
+                other => other,
+            },
         };
         let (replicas, ready_replicas) = replicas_on(binding, &target);
         row.clusters.insert(

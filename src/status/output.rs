@@ -194,3 +194,115 @@ pub fn table(m: &Matrix, style: Style) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::ObjectKey;
+    use crate::status::{ClusterState, Row};
+    use std::collections::BTreeMap;
+
+    fn matrix() -> Matrix {
+        let cell = |status, replicas, ready| Cell {
+            status,
+            message: String::new(),
+            replicas,
+            ready_replicas: ready,
+        };
+        let clusters = BTreeMap::from([
+            ("m1".to_string(), cell(Health::Healthy, Some(2), Some(2))),
+            ("m2".to_string(), cell(Health::Degraded, Some(3), None)),
+        ]);
+        Matrix {
+            app: "shop".into(),
+            status: Health::Degraded,
+            clusters: ["m1", "m2"]
+                .iter()
+                .map(|n| ClusterState {
+                    name: n.to_string(),
+                    ready: "Ready".into(),
+                    reason: None,
+                    message: String::new(),
+                })
+                .collect(),
+            objects: vec![Row {
+                key: ObjectKey {
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    namespace: Some("shop".into()),
+                    name: "web".into(),
+                },
+                binding: Some("web-deployment".into()),
+                status: Health::Degraded,
+                message: "1/2 clusters healthy".into(),
+                clusters,
+            }],
+            totals: BTreeMap::from([(Health::Degraded, 1)]),
+        }
+    }
+
+    #[test]
+    fn terminal_cells_get_glyphs_and_colour_and_stay_aligned() {
+        let t = table(
+            &matrix(),
+            Style {
+                color: true,
+                wide: false,
+            },
+        );
+        let first = t.lines().nth(1).unwrap();
+        assert!(first.contains("\x1b[32m✔ Healthy\x1b[0m"), "{first:?}");
+        assert!(first.contains("\x1b[31m✖ Degraded\x1b[0m"), "{first:?}");
+        // Padding counts the visible text only: the header's columns line up with the cells.
+        let visible = |s: &str| {
+            let mut out = String::new();
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                if c == '\x1b' {
+                    for c in chars.by_ref() {
+                        if c == 'm' {
+                            break;
+                        }
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let header = t.lines().next().unwrap();
+        let col = |line: &str, word: &str| {
+            visible(line)
+                .chars()
+                .collect::<String>()
+                .find(word)
+                .map(|b| visible(line)[..b].chars().count())
+        };
+        assert_eq!(col(header, "m2"), col(first, "✖"));
+    }
+
+    #[test]
+    fn plain_and_wide() {
+        let plain = table(&matrix(), Style::default());
+        assert!(!plain.contains('\x1b'));
+        assert!(
+            plain
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("Deployment/shop/web  Healthy  Degraded  Degraded  1/2")
+        );
+        let wide = table(
+            &matrix(),
+            Style {
+                color: false,
+                wide: true,
+            },
+        );
+        assert!(wide.contains("Healthy 2/2  Degraded 3"), "{wide}");
+        assert!(
+            plain.ends_with("1 object: 1 Degraded (app shop: Degraded)\n"),
+            "{plain}"
+        );
+    }
+}
