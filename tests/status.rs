@@ -887,3 +887,51 @@ fn served_fixtures_match_the_health_suites() {
         assert_eq!(o["message"], e["message"], "{name}");
     }
 }
+
+#[test]
+fn context_picks_the_cluster() {
+    let w = World::new("context_picks_the_cluster");
+    w.shop();
+    // The current context points at a closed port; --context names the working one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut kc: Value = serde_json::from_str(&w.server.kubeconfig(None)).unwrap();
+    kc["clusters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "old", "cluster": {"server": format!("http://127.0.0.1:{port}")}}));
+    kc["contexts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "old", "context": {"cluster": "old", "user": "admin"}}));
+    kc["current-context"] = json!("old");
+    std::fs::write(w.kubeconfig(), kc.to_string()).unwrap();
+    assert_eq!(code(&w.run(&["--app", "shop"])), 3);
+    let out = w.run(&["--app", "shop", "--context", "karmada-apiserver"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let out = w.run(&["--app", "shop", "--context", "nope"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}
+
+#[test]
+fn no_kubeconfig_and_not_in_a_cluster() {
+    let w = World::new("no_kubeconfig_and_not_in_a_cluster");
+    let out = w
+        .command(&["--app", "shop"])
+        .env("KUBECONFIG", w.dir.path().join("absent"))
+        .env("HOME", w.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3);
+    assert_eq!(stdout(&out), "");
+    let first = stderr(&out).lines().next().unwrap().to_string();
+    assert!(
+        first.starts_with("error: no usable kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster"),
+        "{first}"
+    );
+}

@@ -159,13 +159,15 @@ async fn rendered(
     keys: &[ObjectKey],
     concurrency: usize,
 ) -> Result<Vec<Template>> {
-    let mut groups: BTreeMap<(ResourceType, Option<String>), ()> = BTreeMap::new();
-    for k in keys {
-        let rt = ResourceType::of(&k.api_version, &k.kind, k.namespace.is_some());
-        groups.insert((rt, k.namespace.clone()), ());
-    }
+    let groups: BTreeSet<(ResourceType, Option<String>)> = keys
+        .iter()
+        .map(|k| {
+            let rt = ResourceType::of(&k.api_version, &k.kind, k.namespace.is_some());
+            (rt, k.namespace.clone())
+        })
+        .collect();
     let jobs: Vec<Job> = groups
-        .into_keys()
+        .into_iter()
         .map(|(rt, namespace)| Job {
             rt,
             namespace,

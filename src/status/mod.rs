@@ -140,7 +140,6 @@ pub struct Cell {
 /// findings (scheduling, suspension) show in every cell, as they hold for every cluster. A binding
 /// the library calls Healthy is Healthy on every target, so its cells need no second evaluation.
 pub fn judge(snap: &Snapshot, lib: &ResourceOverrides) -> Matrix {
-    let clusters: Vec<ClusterState> = Vec::new();
     let mut rows = Vec::with_capacity(snap.templates.len());
     let mut names = BTreeSet::new();
     for t in &snap.templates {
@@ -148,28 +147,33 @@ pub fn judge(snap: &Snapshot, lib: &ResourceOverrides) -> Matrix {
         names.extend(row.clusters.keys().cloned());
         rows.push(row);
     }
-    let mut clusters = clusters;
-    for name in names {
-        clusters.push(cluster_state(&name, snap.clusters.get(&name), lib));
-    }
+    let clusters: Vec<ClusterState> = names
+        .iter()
+        .map(|name| cluster_state(name, snap.clusters.get(name), lib))
+        .collect();
+    // A cluster that is not Ready explains what its cells show.
+    let not_ready: BTreeMap<&str, String> = clusters
+        .iter()
+        .filter(|c| !c.is_ready())
+        .map(|c| {
+            let reason = c
+                .reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            (
+                c.name.as_str(),
+                format!("cluster {} is {}{reason}", c.name, c.ready),
+            )
+        })
+        .collect();
     for row in &mut rows {
         for (name, cell) in row.clusters.iter_mut() {
-            if let Some(c) = clusters
-                .iter()
-                .find(|c| &c.name == name)
-                .filter(|c| !c.is_ready())
-            {
-                if cell.status != Health::Healthy {
-                    cell.message = format!(
-                        "cluster {name} is {}{}; {}",
-                        c.ready,
-                        c.reason
-                            .as_ref()
-                            .map(|r| format!(" ({r})"))
-                            .unwrap_or_default(),
-                        cell.message
-                    );
+            match not_ready.get(name.as_str()) {
+                Some(why) if cell.status != Health::Healthy => {
+                    cell.message = format!("{why}; {}", cell.message);
                 }
+                _ => {}
             }
         }
     }
