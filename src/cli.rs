@@ -35,7 +35,21 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // `status` answers 0-2 with health verdicts; its usage errors are errors (3), not
+            // clap's 2, which would read as "degraded" in a script.
+            let status = std::env::args_os().nth(1).is_some_and(|a| a == "status");
+            let code = if e.use_stderr() && status {
+                3
+            } else {
+                e.exit_code()
+            };
+            return ExitCode::from(u8::try_from(code).unwrap_or(1));
+        }
+    };
     let result = match cli.command {
         Command::Generate(a) => render::cli::generate(a),
         Command::Parameters(a) => render::cli::parameters(a),

@@ -935,3 +935,14 @@ fn no_kubeconfig_and_not_in_a_cluster() {
         "{first}"
     );
 }
+
+#[test]
+fn usage_errors_are_errors_not_verdicts() {
+    let w = World::new("usage_errors_are_errors_not_verdicts");
+    let out = w.run(&["--app", "shop", "--tracking", "labels"]);
+    assert_eq!(code(&out), 3, "clap's 2 would read as Degraded");
+    assert!(stderr(&out).contains("labels"), "{}", stderr(&out));
+    assert_eq!(code(&w.run(&[])), 3, "neither DIR nor --app");
+    assert_eq!(code(&w.run(&["--help"])), 0);
+    assert!(w.server.requests().is_empty());
+}
