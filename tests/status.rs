@@ -201,6 +201,19 @@ fn app_lists_once_per_type_never_gets() {
     assert_eq!(deployments.len(), 2, "{deployments:#?}");
     assert!(deployments.iter().all(|r| r.contains("limit=2")));
     assert!(deployments[1].contains("continue=2"));
+    // Templates are listed as metadata only (a Secret's data never travels); bindings and
+    // clusters whole, as the health library judges them.
+    let secrets = requests
+        .iter()
+        .find(|r| r.starts_with("GET /api/v1/secrets?"))
+        .unwrap();
+    assert!(secrets.ends_with(" (metadata)"), "{secrets}");
+    assert!(deployments.iter().all(|r| r.ends_with(" (metadata)")));
+    let bindings = requests
+        .iter()
+        .find(|r| r.contains("/resourcebindings?"))
+        .unwrap();
+    assert!(!bindings.ends_with(" (metadata)"), "{bindings}");
     // No request names a single object.
     assert!(
         requests.iter().all(|r| !r.contains("/deployments/")),

@@ -18,6 +18,15 @@ pub struct Lister {
     pub page_size: u32,
 }
 
+/// What a LIST returns of each object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Whole objects (bindings and clusters, which the health library judges).
+    Full,
+    /// Only `metadata` (templates: identity and tracking; never a Secret's data).
+    Metadata,
+}
+
 /// The items of one LIST (every page), each with `apiVersion` and `kind` set.
 #[derive(Debug, Clone, Default)]
 pub struct Listed {
@@ -130,8 +139,10 @@ impl Lister {
         rt: &ResourceType,
         namespace: Option<&str>,
         label_selector: Option<&str>,
+        shape: Shape,
     ) -> Result<Listed, ListError> {
         let what = rt.path(namespace);
+        let fail = |e| ListError::from_kube(e, &what, &self.server);
         let api = self.api(rt, namespace);
         let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
@@ -139,16 +150,20 @@ impl Lister {
         }
         let mut out = Listed::default();
         loop {
-            let page = api
-                .list(&params)
-                .await
-                .map_err(|e| ListError::from_kube(e, &what, &self.server))?;
-            out.items.reserve(page.items.len());
-            for item in page.items {
-                out.items.push(typed(rt, item));
-            }
-            out.resource_version = page.metadata.resource_version.unwrap_or_default();
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            let meta = match shape {
+                Shape::Full => {
+                    let page = api.list(&params).await.map_err(fail)?;
+                    out.items.extend(page.items.iter().map(|o| typed(rt, o)));
+                    page.metadata
+                }
+                Shape::Metadata => {
+                    let page = api.list_metadata(&params).await.map_err(fail)?;
+                    out.items.extend(page.items.iter().map(|o| typed(rt, o)));
+                    page.metadata
+                }
+            };
+            out.resource_version = meta.resource_version.unwrap_or_default();
+            match meta.continue_.filter(|c| !c.is_empty()) {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
@@ -175,9 +190,9 @@ impl Lister {
         Ok(stream
             .map_err(move |e| ListError::from_kube(e, &what, &server))
             .map(move |ev| match ev? {
-                WatchEvent::Added(o) => Ok(("ADDED".to_string(), typed(&rt2, o))),
-                WatchEvent::Modified(o) => Ok(("MODIFIED".to_string(), typed(&rt2, o))),
-                WatchEvent::Deleted(o) => Ok(("DELETED".to_string(), typed(&rt2, o))),
+                WatchEvent::Added(o) => Ok(("ADDED".to_string(), typed(&rt2, &o))),
+                WatchEvent::Modified(o) => Ok(("MODIFIED".to_string(), typed(&rt2, &o))),
+                WatchEvent::Deleted(o) => Ok(("DELETED".to_string(), typed(&rt2, &o))),
                 WatchEvent::Bookmark(_) => Ok(("BOOKMARK".to_string(), Value::Null)),
                 WatchEvent::Error(e) => Err(ListError::Other {
                     what: what2.clone(),
@@ -187,8 +202,9 @@ impl Lister {
     }
 }
 
-/// Items of a LIST carry no `apiVersion`/`kind` on a real API server; health scripts need them.
-fn typed(rt: &ResourceType, obj: DynamicObject) -> Value {
+/// Items of a LIST carry no `apiVersion`/`kind` on a real API server (and metadata-only items
+/// say `meta.k8s.io/v1 PartialObjectMetadata`); health scripts and keys need the real ones.
+fn typed(rt: &ResourceType, obj: &impl serde::Serialize) -> Value {
     let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
     if let Some(map) = v.as_object_mut() {
         map.insert("apiVersion".into(), Value::String(rt.api_version.clone()));

@@ -8,6 +8,6 @@ pub mod resources;
 pub mod tracking;
 
 pub use connect::{ConnectOptions, connect};
-pub use list::{ListError, Listed, Lister};
+pub use list::{ListError, Listed, Lister, Shape};
 pub use resources::{ObjectKey, ResourceType, binding_name};
 pub use tracking::TrackingMethod;

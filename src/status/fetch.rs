@@ -8,7 +8,7 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::{Snapshot, Template};
-use crate::live::{ListError, Lister, ObjectKey, ResourceType, TrackingMethod, resources};
+use crate::live::{ListError, Lister, ObjectKey, ResourceType, Shape, TrackingMethod, resources};
 
 /// Which objects make up the app.
 #[derive(Debug, Clone)]
@@ -42,17 +42,14 @@ struct Job {
     rt: ResourceType,
     namespace: Option<String>,
     selector: Option<String>,
+    shape: Shape,
 }
 
 pub async fn fetch(lister: &Lister, sel: &Selection, concurrency: usize) -> Result<Fetched> {
     // Bindings and clusters first: in --app mode the bindings also say which kinds to look at.
     let rb = ResourceType::resource_binding();
     let crb = ResourceType::cluster_resource_binding();
-    let mut control = vec![Job {
-        rt: ResourceType::cluster(),
-        namespace: None,
-        selector: None,
-    }];
+    let mut control = vec![job(&ResourceType::cluster(), None)];
     match sel {
         Selection::Tracked { namespace, .. } => {
             control.push(job(&rb, namespace.clone()));
@@ -128,6 +125,7 @@ fn job(rt: &ResourceType, namespace: Option<String>) -> Job {
         rt: rt.clone(),
         namespace,
         selector: None,
+        shape: Shape::Full,
     }
 }
 
@@ -138,7 +136,14 @@ async fn run(
     concurrency: usize,
 ) -> Vec<Result<crate::live::Listed, ListError>> {
     futures::stream::iter(jobs)
-        .map(|j| lister.list(&j.rt, j.namespace.as_deref(), j.selector.as_deref()))
+        .map(|j| {
+            lister.list(
+                &j.rt,
+                j.namespace.as_deref(),
+                j.selector.as_deref(),
+                j.shape,
+            )
+        })
         .buffered(concurrency.max(1))
         .collect()
         .await
@@ -172,6 +177,7 @@ async fn rendered(
             rt,
             namespace,
             selector: None,
+            shape: Shape::Metadata,
         })
         .collect();
     let results = run(lister, &jobs, concurrency).await;
@@ -227,6 +233,7 @@ async fn tracked(
             rt,
             namespace: namespace.map(str::to_string),
             selector: selector.clone(),
+            shape: Shape::Metadata,
         })
         .collect();
     let results = run(lister, &jobs, concurrency).await;

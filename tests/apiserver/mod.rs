@@ -408,11 +408,18 @@ fn handle(
 ) -> Response<Body> {
     let path = req.uri().path().to_string();
     let q = query(&req);
+    // kube's `list_metadata` asks for `PartialObjectMetadataList` in the Accept header.
+    let metadata = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=PartialObjectMetadataList"));
     let mut st = state.lock().unwrap();
     st.log.push(format!(
-        "{} {}",
+        "{} {}{}",
         req.method(),
-        req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("")
+        req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""),
+        if metadata { " (metadata)" } else { "" }
     ));
     if let Some(token) = &st.token {
         let sent = req
@@ -444,7 +451,7 @@ fn handle(
                 );
             };
             let objects = objects.clone();
-            return serve_read(&objects, member_path, &q, st.rv);
+            return serve_read(&objects, member_path, &q, st.rv, metadata);
         }
     }
     let Some(target) = parse_path(&path) else {
@@ -474,7 +481,7 @@ fn handle(
         return watch_response(target, backlog, rx, from, timeout);
     }
     let objects = st.objects.clone();
-    serve_read(&objects, &path, &q, st.rv)
+    serve_read(&objects, &path, &q, st.rv, metadata)
 }
 
 fn matches(t: &Target, e: &Event) -> bool {
@@ -490,6 +497,7 @@ fn serve_read(
     path: &str,
     q: &BTreeMap<String, String>,
     rv: u64,
+    metadata: bool,
 ) -> Response<Body> {
     let Some(t) = parse_path(path) else {
         return status(
@@ -530,21 +538,37 @@ fn serve_read(
     let end = start.saturating_add(limit).min(items.len());
     let page: Vec<Value> = items[start.min(end)..end]
         .iter()
-        .map(|s| list_item(&s.obj))
+        .map(|s| match metadata {
+            true => json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
+                           "metadata": s.obj["metadata"]}),
+            false => list_item(&s.obj),
+        })
         .collect();
-    let mut metadata = json!({"resourceVersion": rv.to_string()});
+    let mut list_meta = json!({"resourceVersion": rv.to_string()});
     if end < items.len() {
-        metadata["continue"] = json!(end.to_string());
+        list_meta["continue"] = json!(end.to_string());
     }
     let kind = items
         .first()
         .and_then(|s| s.obj["kind"].as_str())
         .map(|k| format!("{k}List"))
         .unwrap_or_else(|| "List".into());
+    let (api_version, kind) = match metadata {
+        true => (
+            "meta.k8s.io/v1".to_string(),
+            "PartialObjectMetadataList".to_string(),
+        ),
+        false => (
+            t.base
+                .trim_start_matches("/apis/")
+                .trim_start_matches("/api/")
+                .to_string(),
+            kind,
+        ),
+    };
     full(
         StatusCode::OK,
-        json!({"apiVersion": t.base.trim_start_matches("/apis/").trim_start_matches("/api/"),
-               "kind": kind, "metadata": metadata, "items": page}),
+        json!({"apiVersion": api_version, "kind": kind, "metadata": list_meta, "items": page}),
     )
 }
 
