@@ -377,9 +377,9 @@ struct Target {
 
 fn parse_path(path: &str) -> Option<Target> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (base, rest) = match segs.first()? {
-        &"api" if segs.len() >= 2 => (format!("/api/{}", segs[1]), &segs[2..]),
-        &"apis" if segs.len() >= 3 => (format!("/apis/{}/{}", segs[1], segs[2]), &segs[3..]),
+    let (base, rest) = match *segs.first()? {
+        "api" if segs.len() >= 2 => (format!("/api/{}", segs[1]), &segs[2..]),
+        "apis" if segs.len() >= 3 => (format!("/apis/{}/{}", segs[1], segs[2]), &segs[3..]),
         _ => return None,
     };
     match rest {
