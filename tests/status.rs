@@ -136,6 +136,20 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// An error run: exit code 3, nothing on stdout. Returns the first stderr line.
+fn failed(o: &Output) -> String {
+    assert_eq!(code(o), 3, "stderr: {}", stderr(o));
+    assert_eq!(stdout(o), "", "never partial output on failure");
+    stderr(o).lines().next().unwrap_or("").to_string()
+}
+
+/// [`failed`], with a first line that starts with `start`.
+fn fails_with(o: &Output, start: &str) -> String {
+    let first = failed(o);
+    assert!(first.starts_with(start), "{first}");
+    first
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exited")
 }
@@ -250,21 +264,11 @@ fn app_without_objects_names_the_method() {
     let w = World::new("app_without_objects_names_the_method");
     w.shop();
     let out = w.run(&["--app", "shopp"]);
-    assert_eq!(code(&out), 3);
-    assert_eq!(stdout(&out), "");
-    let first = stderr(&out).lines().next().unwrap().to_string();
-    assert!(
-        first.starts_with("error: app shopp: no objects found"),
-        "{first}"
-    );
+    let first = fails_with(&out, "error: app shopp: no objects found");
     assert!(first.contains("tracking method annotation"), "{first}");
     assert!(first.contains("--tracking label"), "{first}");
-    let out = w.run(&["--app", "shopp", "--tracking", "label"]);
-    assert!(
-        stderr(&out).contains("--tracking annotation"),
-        "{}",
-        stderr(&out)
-    );
+    let first = failed(&w.run(&["--app", "shopp", "--tracking", "label"]));
+    assert!(first.contains("--tracking annotation"), "{first}");
 }
 
 #[test]
@@ -468,9 +472,7 @@ fn unauthorized_says_the_credentials_are_bad() {
     w.server.require_token("current-token");
     std::fs::write(w.kubeconfig(), w.server.kubeconfig(Some("expired-token"))).unwrap();
     let out = w.run(&["--app", "shop"]);
-    assert_eq!(code(&out), 3);
-    assert_eq!(stdout(&out), "");
-    let first = stderr(&out).lines().next().unwrap().to_string();
+    let first = failed(&out);
     assert!(first.contains("unauthorized (401)"), "{first}");
     assert!(first.contains(&w.server.url), "{first}");
     assert!(
@@ -492,14 +494,9 @@ fn forbidden_bindings_name_the_resource() {
         "resourcebindings.work.karmada.io is forbidden: User \"dev\" cannot list resource \"resourcebindings\" in API group \"work.karmada.io\" at the cluster scope",
     );
     let out = w.run(&["--app", "shop"]);
-    assert_eq!(code(&out), 3);
-    assert_eq!(stdout(&out), "");
-    let first = stderr(&out).lines().next().unwrap().to_string();
-    assert!(
-        first.starts_with(
-            "error: /apis/work.karmada.io/v1alpha2/resourcebindings: forbidden (403): "
-        ),
-        "{first}"
+    let first = fails_with(
+        &out,
+        "error: /apis/work.karmada.io/v1alpha2/resourcebindings: forbidden (403): ",
     );
     assert!(first.contains("cannot list resource"), "{first}");
 }
@@ -539,9 +536,7 @@ fn unreachable_server() {
     std::fs::write(w.kubeconfig(), kc).unwrap();
     let started = Instant::now();
     let out = w.run(&["--app", "shop", "--timeout", "5s"]);
-    assert_eq!(code(&out), 3);
-    assert_eq!(stdout(&out), "");
-    let first = stderr(&out).lines().next().unwrap().to_string();
+    let first = failed(&out);
     assert!(first.contains("cannot reach the API server"), "{first}");
     assert!(!first.contains("Error {"), "no debug dump: {first}");
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -551,11 +546,9 @@ fn unreachable_server() {
 fn missing_kubeconfig_file() {
     let w = World::new("missing_kubeconfig_file");
     let out = w.run(&["--app", "shop", "--kubeconfig", "/nonexistent/kubeconfig"]);
-    assert_eq!(code(&out), 3);
-    assert!(
-        stderr(&out).starts_with("error: /nonexistent/kubeconfig: cannot read the kubeconfig"),
-        "{}",
-        stderr(&out)
+    fails_with(
+        &out,
+        "error: /nonexistent/kubeconfig: cannot read the kubeconfig",
     );
 }
 
@@ -615,33 +608,23 @@ fn unknown_kind_falls_back_like_the_library() {
 /// Member-side objects of `cart` on member3: a Deployment with conditions, its events, a pod
 /// stuck pulling its image, and a ready pod.
 fn cart_on_member3(w: &World) {
-    w.server.put_member(
-        "member3",
+    let objects = [
         json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "cart", "namespace": "shop"},
         "spec": {"selector": {"matchLabels": {"app": "cart"}}},
         "status": {"conditions": [
             {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
              "message": "Deployment does not have minimum availability."}]}}),
-    );
-    w.server.put_member(
-        "member3",
         json!({"apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "cart.1", "namespace": "shop"},
         "involvedObject": {"kind": "Deployment", "name": "cart", "namespace": "shop"},
         "type": "Warning", "reason": "FailedCreate", "lastTimestamp": "2026-11-20T10:01:00Z",
         "message": "pods \"cart-7d9\" is forbidden: exceeded quota"}),
-    );
-    w.server.put_member(
-        "member3",
         json!({"apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "web.1", "namespace": "shop"},
         "involvedObject": {"kind": "Deployment", "name": "web", "namespace": "shop"},
         "type": "Normal", "reason": "ScalingReplicaSet", "lastTimestamp": "2026-11-20T10:00:00Z",
         "message": "another object's event"}),
-    );
-    w.server.put_member(
-        "member3",
         json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "cart-7d9-abcde", "namespace": "shop", "labels": {"app": "cart"}},
         "status": {"phase": "Pending",
@@ -649,13 +632,13 @@ fn cart_on_member3(w: &World) {
             "containerStatuses": [{"name": "cart", "ready": false,
                 "state": {"waiting": {"reason": "ImagePullBackOff",
                     "message": "Back-off pulling image \"cart:v2\""}}}]}}),
-    );
-    w.server.put_member(
-        "member3",
         json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "cart-7d9-fghij", "namespace": "shop", "labels": {"app": "cart"}},
         "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}),
-    );
+    ];
+    for obj in objects {
+        w.server.put_member("member3", obj);
+    }
 }
 
 #[test]
@@ -940,12 +923,9 @@ fn no_kubeconfig_and_not_in_a_cluster() {
         .env("HOME", w.dir.path())
         .output()
         .unwrap();
-    assert_eq!(code(&out), 3);
-    assert_eq!(stdout(&out), "");
-    let first = stderr(&out).lines().next().unwrap().to_string();
-    assert!(
-        first.starts_with("error: no usable kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster"),
-        "{first}"
+    fails_with(
+        &out,
+        "error: no usable kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster",
     );
 }
 
