@@ -734,7 +734,7 @@ fn watch_redraws_on_a_binding_change() {
     w.put(fixtures::binding_for("progressing_rollout", &t));
     w.server.put(t.clone());
     let mut child = w
-        .command(&["--app", "shop", "--watch", "--timeout", "4s"])
+        .command(&["--app", "shop", "--watch", "--timeout", "8s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

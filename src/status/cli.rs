@@ -338,3 +338,21 @@ async fn watch(
         last.set(matrix.status.exit_code());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3 days").is_err());
+        assert!(parse_duration("s").is_err());
+        assert_eq!(humanize(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(humanize(Duration::from_secs(4)), "4s");
+    }
+}
