@@ -225,10 +225,11 @@ fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row
     let whole = evaluate(binding, lib);
     row.status = whole.0;
     row.message = whole.1;
+    let skeleton = (row.status != Health::Healthy).then(|| skeleton(binding));
     for target in targets(binding) {
-        let (status, message) = match row.status {
-            Health::Healthy => (Health::Healthy, String::new()),
-            _ => match evaluate(&reduce(binding, &target), lib) {
+        let (status, message) = match &skeleton {
+            None => (Health::Healthy, String::new()),
+            Some(sk) => match evaluate(&reduce(binding, sk, &target), lib) {
                 // "1/1 cluster healthy" says nothing the cell does not.
                 (Health::Healthy, _) => (Health::Healthy, String::new()),
                 other => other,
@@ -303,22 +304,55 @@ fn targets(binding: &Value) -> Vec<String> {
     out
 }
 
-/// The binding as if `cluster` were its only target.
-fn reduce(binding: &Value, cluster: &str) -> Value {
+/// A binding without its per-cluster lists, to be completed per cluster by [`reduce`]: the
+/// large lists are copied once per cell as one item, not as a whole binding.
+fn skeleton(binding: &Value) -> Value {
     let mut b = binding.clone();
-    let keep = |list: &mut Value, key: &str| {
-        if let Some(a) = list.as_array_mut() {
-            a.retain(|c| c[key].as_str() == Some(cluster));
-        }
-    };
-    keep(&mut b["spec"]["clusters"], "name");
-    if let Some(reqs) = b["spec"]["requiredBy"].as_array_mut() {
-        for r in reqs {
-            keep(&mut r["clusters"], "name");
+    // `pointer_mut`, not indexing: indexing would add the path to bindings that lack it.
+    for path in [
+        "/spec/clusters",
+        "/spec/requiredBy",
+        "/status/aggregatedStatus",
+    ] {
+        if let Some(list) = b.pointer_mut(path).filter(|l| l.is_array()) {
+            *list = Value::Array(Vec::new());
         }
     }
-    if b["status"].is_object() {
-        keep(&mut b["status"]["aggregatedStatus"], "clusterName");
+    b
+}
+
+/// The binding as if `cluster` were its only target (`skeleton` is `skeleton(binding)`).
+fn reduce(binding: &Value, skeleton: &Value, cluster: &str) -> Value {
+    let mut b = skeleton.clone();
+    let only = |list: &Value, key: &str| -> Vec<Value> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c[key].as_str() == Some(cluster))
+            .cloned()
+            .collect()
+    };
+    if b["spec"]["clusters"].is_array() {
+        b["spec"]["clusters"] = Value::Array(only(&binding["spec"]["clusters"], "name"));
+    }
+    if b["spec"]["requiredBy"].is_array() {
+        let required: Vec<Value> = binding["spec"]["requiredBy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let mut r = r.clone();
+                if r["clusters"].is_array() {
+                    r["clusters"] = Value::Array(only(&r["clusters"], "name"));
+                }
+                r
+            })
+            .collect();
+        b["spec"]["requiredBy"] = Value::Array(required);
+    }
+    if b["status"]["aggregatedStatus"].is_array() {
+        b["status"]["aggregatedStatus"] =
+            Value::Array(only(&binding["status"]["aggregatedStatus"], "clusterName"));
     }
     b
 }
@@ -377,7 +411,7 @@ mod tests {
             "requiredBy": [{"clusters": [{"name": "b"}, {"name": "c"}]}]},
             "status": {"aggregatedStatus": [{"clusterName": "a"}, {"clusterName": "b"}]}});
         assert_eq!(targets(&b), ["a", "b", "c"]);
-        let r = reduce(&b, "b");
+        let r = reduce(&b, &skeleton(&b), "b");
         assert_eq!(targets(&r), ["b"]);
         assert_eq!(
             r["status"]["aggregatedStatus"],

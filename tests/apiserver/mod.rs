@@ -450,8 +450,7 @@ fn handle(
                     &format!("clusters.cluster.karmada.io \"{cluster}\" not found"),
                 );
             };
-            let objects = objects.clone();
-            return serve_read(&objects, member_path, &q, st.rv, metadata);
+            return serve_read(objects, member_path, &q, st.rv, metadata);
         }
     }
     let Some(target) = parse_path(&path) else {
@@ -480,8 +479,8 @@ fn handle(
         drop(st);
         return watch_response(target, backlog, rx, from, timeout);
     }
-    let objects = st.objects.clone();
-    serve_read(&objects, &path, &q, st.rv, metadata)
+    // Served under the lock: only the matching objects are copied into the response.
+    serve_read(&st.objects, &path, &q, st.rv, metadata)
 }
 
 fn matches(t: &Target, e: &Event) -> bool {
