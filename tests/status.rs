@@ -939,3 +939,42 @@ fn usage_errors_are_errors_not_verdicts() {
     assert_eq!(code(&w.run(&["--help"])), 0);
     assert!(w.server.requests().is_empty());
 }
+
+#[test]
+fn watch_lists_again_when_the_server_ends_a_watch() {
+    let w = World::new("watch_lists_again_when_the_server_ends_a_watch");
+    w.clusters();
+    w.server.end_watches_after(1);
+    let t = fixtures::template("shop", "apps/v1", "Deployment", Some("shop"), "api");
+    w.put(fixtures::binding_for("progressing_rollout", &t));
+    w.server.put(t.clone());
+    let child = w
+        .command(&["--app", "shop", "--watch", "--timeout", "8s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // After the first watches have ended and the bindings were listed again, the rollout ends.
+    let listed = |n: usize| {
+        w.server
+            .requests()
+            .iter()
+            .filter(|r| r.contains("/resourcebindings?") && !r.contains("watch="))
+            .count()
+            >= n
+    };
+    let started = Instant::now();
+    while !listed(2) && started.elapsed() < Duration::from_secs(7) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(listed(2), "{:#?}", w.server.requests());
+    w.put(fixtures::binding_for("healthy", &t));
+    let out = child.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 object: 1 Healthy (app shop: Healthy)"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "a watch ending is routine, not a warning");
+}

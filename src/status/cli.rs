@@ -250,7 +250,8 @@ fn print(text: &str, redraw: bool, style: Style) -> Result<()> {
     Ok(())
 }
 
-type Events = BoxStream<'static, Result<(String, Value), ListError>>;
+/// Watch events; `None` when one watch ended (the server's watch timeout).
+type Events = BoxStream<'static, Option<Result<(String, Value), ListError>>>;
 
 /// Opens one watch per LIST that fed the snapshot (bindings and clusters), from that LIST's
 /// resourceVersion: no polling, one long request per collection.
@@ -260,7 +261,11 @@ async fn open_watches(lister: &Lister, watches: &[Watched]) -> Result<Events> {
         let s = lister
             .watch(&w.rt, w.namespace.as_deref(), &w.resource_version)
             .await?;
-        streams.push(s.boxed());
+        streams.push(
+            s.map(Some)
+                .chain(futures::stream::once(async { None }))
+                .boxed(),
+        );
     }
     Ok(futures::stream::select_all(streams).boxed())
 }
@@ -303,25 +308,24 @@ async fn watch(
     let mut snap = fetched.snapshot;
     let mut events = open_watches(lister, &fetched.watches).await?;
     loop {
-        let Some(first) = events.next().await else {
-            // The server closed every watch (its timeout): list again and resume.
-            let again = fetch(lister, selection, usize::from(args.concurrency)).await?;
-            snap = again.snapshot;
-            events = open_watches(lister, &again.watches).await?;
-            continue;
-        };
+        // Every stream ends with a `None` of its own, so this is `None` only between relists.
+        let first = events.next().await.flatten();
         let mut batch = vec![first];
         // Take what else has already arrived, so a burst of events is one redraw.
-        while let Some(Some(more)) = events.next().now_or_never() {
+        while let Some(more) = events.next().now_or_never().flatten() {
             batch.push(more);
         }
         for ev in batch {
             match ev {
-                Ok((kind, obj)) if kind != "BOOKMARK" => apply(&mut snap, &kind, obj),
-                Ok(_) => {}
-                Err(e) => {
-                    // e.g. 410 Gone: our resourceVersion is too old; start over from a LIST.
-                    eprintln!("warning: {e}; listing again");
+                Some(Ok((kind, obj))) if kind != "BOOKMARK" => apply(&mut snap, &kind, obj),
+                Some(Ok(_)) => {}
+                // A watch ended (server timeout) or failed (e.g. 410 Gone: our resourceVersion
+                // is too old): start over from a LIST, at most once a second.
+                other => {
+                    if let Some(Err(e)) = other {
+                        eprintln!("warning: {e}; listing again");
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                     let again = fetch(lister, selection, usize::from(args.concurrency)).await?;
                     snap = again.snapshot;
                     events = open_watches(lister, &again.watches).await?;

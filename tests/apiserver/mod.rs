@@ -60,6 +60,8 @@ struct State {
     faults: Vec<(String, u16, String)>,
     /// Every request as `METHOD path?query`.
     log: Vec<String>,
+    /// Ends watches after this many seconds (a real server's `--min-request-timeout`).
+    watch_limit: Option<u64>,
 }
 
 pub struct ApiServer {
@@ -191,6 +193,11 @@ impl ApiServer {
             .unwrap()
             .faults
             .push((prefix.into(), code, message.into()));
+    }
+
+    /// Ends every watch after `seconds` instead of the client's `timeoutSeconds`.
+    pub fn end_watches_after(&self, seconds: u64) {
+        self.state.lock().unwrap().watch_limit = Some(seconds);
     }
 
     /// Every request so far, as `GET /path?query`.
@@ -468,7 +475,8 @@ fn handle(
         let timeout: u64 = q
             .get("timeoutSeconds")
             .and_then(|v| v.parse().ok())
-            .unwrap_or(290);
+            .unwrap_or(290)
+            .min(st.watch_limit.unwrap_or(u64::MAX));
         let backlog: Vec<Event> = st
             .history
             .iter()
