@@ -13,26 +13,26 @@ use apiserver::ApiServer;
 use apiserver::fixtures::{self, Schemas};
 use serde_json::{Value, json};
 
-/// A server, a kubeconfig for it, and the reference schemas every served Karmada object meets.
+/// A server and a kubeconfig for it. Every Karmada object it serves is recorded, so
+/// `served_karmada_objects_match_the_schemas` can check them against Karmada's schemas.
 struct World {
     server: ApiServer,
     dir: tempfile::TempDir,
-    schemas: Option<Schemas>,
+    served: std::cell::RefCell<Vec<Value>>,
 }
 
 impl World {
-    fn new(test: &str) -> World {
-        World::with(ApiServer::start(), test)
+    fn new(_test: &str) -> World {
+        World::with(ApiServer::start(), _test)
     }
 
-    fn with(server: ApiServer, test: &str) -> World {
-        let schemas = common::reference_dir(test).map(|r| Schemas::load(&r));
+    fn with(server: ApiServer, _test: &str) -> World {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("kubeconfig"), server.kubeconfig(None)).unwrap();
         World {
             server,
             dir,
-            schemas,
+            served: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -40,11 +40,9 @@ impl World {
         self.dir.path().join("kubeconfig")
     }
 
-    /// Serves a Karmada object after checking it against Karmada's schema.
+    /// Serves a Karmada object (and records it for the schema check).
     fn put(&self, obj: Value) {
-        if let Some(s) = &self.schemas {
-            s.check(&obj);
-        }
+        self.served.borrow_mut().push(obj.clone());
         self.server.put(obj);
     }
 
@@ -977,4 +975,31 @@ fn watch_lists_again_when_the_server_ends_a_watch() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "", "a watch ending is routine, not a warning");
+}
+
+#[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs the reference data (Karmada's CRDs and swagger.json): set ARGOCD_KARMADA_SHARED"
+)]
+fn served_karmada_objects_match_the_schemas() {
+    let schemas = Schemas::load(&common::reference_dir(
+        "served_karmada_objects_match_the_schemas",
+    ));
+    let w = World::new("served_karmada_objects_match_the_schemas");
+    w.shop();
+    let t = fixtures::template("shop", "apps/v1", "Deployment", Some("a"), "batch");
+    w.put(fixtures::binding_for("suspended", &t));
+    let ns = fixtures::template("shop", "v1", "Namespace", None, "shop");
+    w.put(fixtures::binding_for("healthy", &ns));
+    let served = w.served.borrow();
+    let kinds: std::collections::BTreeSet<&str> =
+        served.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["Cluster", "ClusterResourceBinding", "ResourceBinding"]
+    );
+    for obj in served.iter() {
+        schemas.check(obj);
+    }
 }

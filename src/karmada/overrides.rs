@@ -9,11 +9,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::fields::error;
-use super::placement::{ContainerArgs, Override, Placement};
+use super::api::{
+    CommandArgsOverrider, ImageComponent, ImageOverrider, ImagePredicate, LabelAnnotationOverrider,
+    OverriderOperator, Overriders, PlaintextOverrider, RuleWithCluster,
+};
+use super::overridemanager::{self, OverrideError};
+use super::placement::{ContainerArgs, Override, PatchOpKind, Placement};
 use super::policy::Item;
 use super::scope;
-use crate::render::AppContext;
+use crate::diag::error;
 
 mod compose;
 mod overlay;
@@ -93,47 +97,24 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn plaintext(op: &str, path: &str, value: Option<Value>) -> Value {
-    let mut m = serde_json::Map::new();
-    m.insert("path".into(), json!(path));
-    m.insert("operator".into(), json!(op));
-    if let Some(v) = value {
-        m.insert("value".into(), v);
+fn plaintext(op: OverriderOperator, path: &str, value: Option<Value>) -> PlaintextOverrider {
+    PlaintextOverrider {
+        path: path.to_string(),
+        operator: op,
+        value,
     }
-    Value::Object(m)
 }
 
 /// Override rules, each stored once (apps often repeat one change over many objects), and the
 /// rules of every overridden object.
 #[derive(Debug, Default)]
 pub struct Rules {
-    pub unique: Vec<Value>,
-    /// Rule ids by structural hash, to find an equal rule without serialising it.
+    pub unique: Vec<RuleWithCluster>,
+    /// Rule ids by hash, to find an equal rule without cloning it into a key.
     by_hash: std::collections::HashMap<u64, Vec<usize>>,
+    hasher: std::hash::RandomState,
     /// Object position -> (`overrides:` entry, rule id), in entry order.
     pub by_object: BTreeMap<usize, Vec<(usize, usize)>>,
-}
-
-/// A structural hash of a JSON value (map keys in order: our rules are built deterministically).
-fn hash_value(v: &Value, h: &mut impl std::hash::Hasher) {
-    use std::hash::Hash;
-    match v {
-        Value::Null => 0u8.hash(h),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n.to_string()).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
-        Value::Array(a) => {
-            (4u8, a.len()).hash(h);
-            a.iter().for_each(|x| hash_value(x, h));
-        }
-        Value::Object(m) => {
-            (5u8, m.len()).hash(h);
-            for (k, x) in m {
-                k.hash(h);
-                hash_value(x, h);
-            }
-        }
-    }
 }
 
 impl Rules {
@@ -142,13 +123,10 @@ impl Rules {
     }
 
     /// Stores `rule` (once) for `object`; returns its id.
-    fn add(&mut self, object: usize, entry: usize, rule: Value) -> usize {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        hash_value(&rule, &mut h);
-        let ids = self
-            .by_hash
-            .entry(std::hash::Hasher::finish(&h))
-            .or_default();
+    fn add(&mut self, object: usize, entry: usize, rule: RuleWithCluster) -> usize {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(&rule);
+        let ids = self.by_hash.entry(hash).or_default();
         let id = match ids.iter().find(|id| self.unique[**id] == rule) {
             Some(id) => *id,
             None => {
@@ -172,12 +150,11 @@ impl Rules {
 
 /// The override rules of every overridden object.
 pub fn rules(
-    ctx: &AppContext,
     placement: &Placement,
     objects: &[Value],
     items: &[Item],
     normalize: Normalizer<'_>,
-    overlay: super::policy::OverlayRenderer<'_>,
+    overlay: super::OverlayRenderer<'_>,
 ) -> Result<Rules> {
     let file = placement.file.as_str();
     let mut out = Rules::default();
@@ -205,13 +182,11 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => {
-                overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?
-            }
+            Some(dir) => overlay_patches(file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
         let fixed = Fixed::new(entry);
-        let target_cluster = json!({ "clusterNames": entry.clusters });
+        let target_cluster = super::policy::cluster_names(&entry.clusters);
         let mut used = Used::default();
         // Objects that look the same to this entry get the same rule: compute it once.
         let mut seen: std::collections::HashMap<String, Option<usize>> = Default::default();
@@ -222,17 +197,25 @@ pub fn rules(
                 .then(|| fingerprint(entry, it, obj));
             if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
                 if let Some(id) = cached {
+                    // Same rule, same shape: only the image values can differ.
+                    overridemanager::check_images(obj, &out.unique[*id].overriders)
+                        .map_err(|e| apply_error(file, entry, it, &[], &e, None))?;
                     out.push(it.index, entry.index, *id);
                 }
                 continue;
             }
-            let overriders =
+            let (overriders, origins) =
                 object_overriders(file, entry, &fixed, it, obj, overlay_ops, &mut used)?;
+            // Karmada applies the entry's overriders one after the other: each must apply to
+            // the object as the earlier ones left it.
+            overridemanager::apply(&mut obj.clone(), &overriders)
+                .map_err(|e| apply_error(file, entry, it, &origins, &e, None))?;
             let id = (!overriders.is_empty()).then(|| {
-                let mut rule = serde_json::Map::new();
-                rule.insert("targetCluster".into(), target_cluster.clone());
-                rule.insert("overriders".into(), Value::Object(overriders));
-                out.add(it.index, entry.index, Value::Object(rule))
+                let rule = RuleWithCluster {
+                    target_cluster: Some(target_cluster.clone()),
+                    overriders,
+                };
+                out.add(it.index, entry.index, rule)
             });
             if let Some(k) = key {
                 seen.insert(k, id);
@@ -256,11 +239,59 @@ pub fn rules(
         }
     }
     for (idx, rules) in &out.by_object {
-        let values: Vec<&Value> = rules.iter().map(|(_, id)| &out.unique[*id]).collect();
-        let entries: Vec<usize> = rules.iter().map(|(e, _)| *e).collect();
-        check_rules_compose(file, &items[*idx], &objects[*idx], &values, &entries)?;
+        let typed: Vec<&RuleWithCluster> = rules.iter().map(|(_, id)| &out.unique[*id]).collect();
+        let entries: Vec<&Override> = rules
+            .iter()
+            .map(|(e, _)| &placement.overrides[*e])
+            .collect();
+        check_rules_compose(file, &items[*idx], &objects[*idx], &typed, &entries)?;
     }
     Ok(out)
+}
+
+/// The field of an `overrides:` entry that produced a failing overrider.
+fn origin_of(entry: &Override, origins: &[String], e: &OverrideError) -> String {
+    let path = entry.path();
+    let (field, index) = e
+        .overrider
+        .split_once('[')
+        .map(|(f, i)| (f, i.trim_end_matches(']').parse::<usize>().ok()))
+        .unwrap_or((e.overrider.as_str(), None));
+    match field {
+        "plaintext" => index.and_then(|i| origins.get(i)).cloned().unwrap_or(path),
+        "imageOverrider" => format!("{path}.image"),
+        "commandOverrider" => format!("{path}.command"),
+        "argsOverrider" => format!("{path}.args"),
+        "labelsOverrider" => format!("{path}.labels"),
+        "annotationsOverrider" => format!("{path}.annotations"),
+        _ => path,
+    }
+}
+
+/// `file: overrides[i].<field>: <op> cannot be applied to <object> on cluster <c>: <why>`.
+fn apply_error(
+    file: &str,
+    entry: &Override,
+    it: &Item,
+    origins: &[String],
+    e: &OverrideError,
+    after: Option<&str>,
+) -> anyhow::Error {
+    let what = e.operation.as_deref().unwrap_or("the override");
+    let clusters = match entry.clusters.as_slice() {
+        [one] => format!("cluster {one}"),
+        many => format!("clusters {}", many.join(", ")),
+    };
+    error(
+        file,
+        &origin_of(entry, origins, e),
+        format!(
+            "{what} cannot be applied to {} on {clusters}{}: {}",
+            it.key().display(),
+            after.unwrap_or(""),
+            e.message
+        ),
+    )
 }
 
 /// Which parts of an entry found something to change, so an entry that changes nothing fails.
@@ -364,20 +395,40 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
         if !entry.env.is_empty() && !c.init {
             let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
         }
+        if !entry.command.is_empty() || !entry.args.is_empty() {
+            // The overrider adds a missing list, rewrites a list and fails on anything else.
+            let shape = |v: Option<&Value>| match v {
+                None | Some(Value::Null) => 0,
+                Some(Value::Array(_)) => 1,
+                Some(_) => 2,
+            };
+            let _ = write!(
+                k,
+                ":{}{}",
+                shape(c.value.get("command")),
+                shape(c.value.get("args"))
+            );
+        }
     }
     k
 }
 
 /// The parts of an entry's overriders that are the same for every object, built once.
 struct Fixed {
-    labels: Option<Value>,
-    annotations: Option<Value>,
+    labels: Vec<LabelAnnotationOverrider>,
+    annotations: Vec<LabelAnnotationOverrider>,
 }
 
 impl Fixed {
     fn new(entry: &Override) -> Fixed {
         let overrider = |map: &BTreeMap<String, String>| {
-            (!map.is_empty()).then(|| json!([{"operator": "add", "value": map}]))
+            if map.is_empty() {
+                return Vec::new();
+            }
+            vec![LabelAnnotationOverrider {
+                operator: OverriderOperator::Add,
+                value: map.clone(),
+            }]
         };
         Fixed {
             labels: overrider(&entry.labels),
@@ -386,17 +437,19 @@ impl Fixed {
     }
 }
 
+/// The overriders an entry gives one object, and for each plaintext op the entry's field it came
+/// from (for messages).
 fn object_overriders(
     file: &str,
     entry: &Override,
     fixed: &Fixed,
     it: &Item,
     obj: &Value,
-    overlay_ops: Option<&Vec<Value>>,
+    overlay_ops: Option<&Vec<PlaintextOverrider>>,
     used: &mut Used,
-) -> Result<serde_json::Map<String, Value>> {
+) -> Result<(Overriders, Vec<String>)> {
     let path = entry.path();
-    let mut o = serde_json::Map::new();
+    let mut o = Overriders::default();
     let all_conts = containers(obj, &it.kind);
     let conts: Vec<&Container<'_>> = all_conts
         .iter()
@@ -411,53 +464,39 @@ fn object_overriders(
         .collect();
 
     if let Some(image) = &entry.image {
-        let mut list = Vec::new();
         for c in &conts {
             if c.value.get("image").and_then(Value::as_str).is_none() {
                 continue;
             }
             used.image = true;
             for (component, value) in [
-                ("Registry", &image.registry),
-                ("Repository", &image.repository),
-                ("Tag", &image.tag),
+                (ImageComponent::Registry, &image.registry),
+                (ImageComponent::Repository, &image.repository),
+                (ImageComponent::Tag, &image.tag),
             ] {
                 if let Some(v) = value {
-                    list.push(json!({
-                        "predicate": {"path": format!("{}/image", c.pointer())},
-                        "component": component,
-                        "operator": "replace",
-                        "value": v,
-                    }));
+                    o.image_overrider.push(ImageOverrider {
+                        predicate: Some(ImagePredicate {
+                            path: format!("{}/image", c.pointer()),
+                        }),
+                        component,
+                        operator: OverriderOperator::Replace,
+                        value: v.clone(),
+                    });
                 }
             }
         }
-        if !list.is_empty() {
-            o.insert("imageOverrider".into(), Value::Array(list));
-        }
     }
 
-    for (key, list, used_set) in [
-        ("commandOverrider", &entry.command, &mut used.command),
-        ("argsOverrider", &entry.args, &mut used.args),
-    ] {
-        if !supports_command_overrider(&it.kind) {
-            continue;
-        }
-        let out = command_args(list, &all_conts, used_set);
-        if !out.is_empty() {
-            o.insert(key.into(), Value::Array(out));
-        }
+    if supports_command_overrider(&it.kind) {
+        o.command_overrider = command_args(&entry.command, &all_conts, &mut used.command);
+        o.args_overrider = command_args(&entry.args, &all_conts, &mut used.args);
     }
+    o.labels_overrider = fixed.labels.clone();
+    o.annotations_overrider = fixed.annotations.clone();
 
-    if let Some(v) = &fixed.labels {
-        o.insert("labelsOverrider".into(), v.clone());
-    }
-    if let Some(v) = &fixed.annotations {
-        o.insert("annotationsOverrider".into(), v.clone());
-    }
-
-    let mut ops: Vec<Value> = Vec::new();
+    let mut ops: Vec<PlaintextOverrider> = Vec::new();
+    let mut origins: Vec<String> = Vec::new();
     if let Some(n) = entry.replicas {
         if it.fhpa_target {
             return Err(error(
@@ -469,24 +508,28 @@ fn object_overriders(
                 ),
             ));
         }
-        match obj.pointer("/spec/replicas") {
-            Some(Value::Number(_)) => {
-                used.replicas = true;
-                ops.push(plaintext("replace", "/spec/replicas", Some(json!(n))));
-            }
+        let op = match obj.pointer("/spec/replicas") {
+            Some(Value::Number(_)) => Some(OverriderOperator::Replace),
             None if scalable(&it.api_version, &it.kind)
                 && obj.get("spec").is_some_and(Value::is_object) =>
             {
-                used.replicas = true;
-                ops.push(plaintext("add", "/spec/replicas", Some(json!(n))));
+                Some(OverriderOperator::Add)
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(op) = op {
+            used.replicas = true;
+            ops.push(plaintext(op, "/spec/replicas", Some(json!(n))));
+            origins.push(format!("{path}.replicas"));
         }
     }
     if !entry.env.is_empty() {
         for c in conts.iter().filter(|c| !c.init) {
             used.env = true;
-            ops.extend(env_ops(c, &entry.env));
+            for op in env_ops(c, &entry.env) {
+                ops.push(op);
+                origins.push(format!("{path}.env"));
+            }
         }
     }
     for (i, patch) in entry.patches.iter().enumerate() {
@@ -498,46 +541,24 @@ fn object_overriders(
             continue;
         }
         used.patches.insert(i);
-        let mut scratch = obj.clone();
         for (j, op) in patch.ops.iter().enumerate() {
-            let one = json!([{"op": op.op.as_str(), "path": op.path, "value": op.value}]);
-            let one = if op.value.is_none() {
-                json!([{"op": op.op.as_str(), "path": op.path}])
-            } else {
-                one
+            let operator = match op.op {
+                PatchOpKind::Add => OverriderOperator::Add,
+                PatchOpKind::Remove => OverriderOperator::Remove,
+                PatchOpKind::Replace => OverriderOperator::Replace,
             };
-            let parsed: json_patch::Patch = serde_json::from_value(one)
-                .map_err(|e| error(file, &format!("{path}.patches[{i}].ops[{j}]"), e))?;
-            if let Err(e) = json_patch::patch(&mut scratch, &parsed) {
-                return Err(error(
-                    file,
-                    &format!("{path}.patches[{i}].ops[{j}].path"),
-                    format!(
-                        "{} {} cannot be applied to {}: {}",
-                        op.op.as_str(),
-                        op.path,
-                        it.key().display(),
-                        patch_error_text(&e)
-                    ),
-                ));
-            }
-            ops.push(plaintext(op.op.as_str(), &op.path, op.value.clone()));
+            ops.push(plaintext(operator, &op.path, op.value.clone()));
+            origins.push(format!("{path}.patches[{i}].ops[{j}].path"));
         }
     }
     if let Some(extra) = overlay_ops {
-        ops.extend(extra.iter().cloned());
+        for op in extra {
+            ops.push(op.clone());
+            origins.push(format!("{path}.kustomize"));
+        }
     }
-    if !ops.is_empty() {
-        o.insert("plaintext".into(), Value::Array(ops));
-    }
-    Ok(o)
-}
-
-fn patch_error_text(e: &json_patch::PatchError) -> String {
-    match &e.kind {
-        json_patch::PatchErrorKind::InvalidPointer => "the path does not exist".to_string(),
-        other => other.to_string(),
-    }
+    o.plaintext = ops;
+    Ok((o, origins))
 }
 
 /// Kinds whose spec takes `replicas` even when the rendered object leaves it out.
@@ -550,27 +571,31 @@ fn command_args(
     list: &[ContainerArgs],
     conts: &[Container<'_>],
     used: &mut BTreeSet<String>,
-) -> Vec<Value> {
+) -> Vec<CommandArgsOverrider> {
     let mut out = Vec::new();
     for ca in list {
         if !conts.iter().any(|c| !c.init && c.name == ca.container) {
             continue;
         }
         used.insert(ca.container.clone());
-        if !ca.add.is_empty() {
-            out.push(json!({"containerName": ca.container, "operator": "add", "value": ca.add}));
-        }
-        if !ca.remove.is_empty() {
-            out.push(
-                json!({"containerName": ca.container, "operator": "remove", "value": ca.remove}),
-            );
+        for (operator, value) in [
+            (OverriderOperator::Add, &ca.add),
+            (OverriderOperator::Remove, &ca.remove),
+        ] {
+            if !value.is_empty() {
+                out.push(CommandArgsOverrider {
+                    container_name: ca.container.clone(),
+                    operator,
+                    value: value.clone(),
+                });
+            }
         }
     }
     out
 }
 
 /// Sets each variable on one container: replace the entry of the same name, else append.
-fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
+fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<PlaintextOverrider> {
     let existing = c.value.get("env").and_then(Value::as_array);
     let Some(existing) = existing else {
         let list: Vec<Value> = env
@@ -578,7 +603,7 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
             .map(|(k, v)| json!({"name": k, "value": v}))
             .collect();
         return vec![plaintext(
-            "add",
+            OverriderOperator::Add,
             &format!("{}/env", c.pointer()),
             Some(Value::Array(list)),
         )];
@@ -592,12 +617,12 @@ fn env_ops(c: &Container<'_>, env: &BTreeMap<String, String>) -> Vec<Value> {
         {
             Some(i) if existing[i] == entry => {}
             Some(i) => ops.push(plaintext(
-                "replace",
+                OverriderOperator::Replace,
                 &format!("{}/env/{i}", c.pointer()),
                 Some(entry),
             )),
             None => ops.push(plaintext(
-                "add",
+                OverriderOperator::Add,
                 &format!("{}/env/-", c.pointer()),
                 Some(entry),
             )),
@@ -628,20 +653,21 @@ mod tests {
             ("Y".to_string(), "2".to_string()),
             ("Z".to_string(), "3".to_string()),
         ]);
+        let as_json = |ops: Vec<PlaintextOverrider>| serde_json::to_value(ops).unwrap();
         assert_eq!(
-            env_ops(&conts[1], &env),
-            vec![
-                json!({"path": "/spec/template/spec/containers/0/env/1", "operator": "replace", "value": {"name": "Y", "value": "2"}}),
-                json!({"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "Z", "value": "3"}}),
-            ]
+            as_json(env_ops(&conts[1], &env)),
+            json!([
+                {"path": "/spec/template/spec/containers/0/env/1", "operator": "replace", "value": {"name": "Y", "value": "2"}},
+                {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "Z", "value": "3"}},
+            ])
         );
         assert_eq!(
-            env_ops(&conts[2], &env),
-            vec![
-                json!({"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+            as_json(env_ops(&conts[2], &env)),
+            json!([
+                {"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
                     {"name": "X", "value": "1"}, {"name": "Y", "value": "2"}, {"name": "Z", "value": "3"}
-                ]})
-            ]
+                ]}
+            ])
         );
     }
 

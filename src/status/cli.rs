@@ -91,7 +91,9 @@ pub fn run(args: StatusArgs) -> Result<ExitCode> {
     match run_inner(args) {
         Ok(code) => Ok(ExitCode::from(code)),
         Err(e) => {
-            crate::cli::report(&e);
+            // The same `error: <context>: <cause>` line as every command (`cli::report`), printed
+            // here because the exit code is 3, not the CLI's 1.
+            eprintln!("error: {e:#}");
             Ok(ExitCode::from(EXIT_ERROR))
         }
     }

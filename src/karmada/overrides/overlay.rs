@@ -1,46 +1,20 @@
 //! Per-cluster kustomize overlays: rendered, diffed against the base, turned into plaintext ops.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Result;
 use serde_json::Value;
 
 use super::{Normalizer, plaintext};
-use crate::karmada::fields::error;
-use crate::karmada::policy::{Item, ObjectKey, OverlayRenderer};
-use crate::render::AppContext;
-
-/// The overlay directory: relative to the app directory and, after following symlinks, a
-/// directory inside the repository (overlays shared between apps are common in GitOps repos).
-fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    if Path::new(dir).is_absolute() {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" must be a path relative to the app directory"),
-        ));
-    }
-    let full = ctx.app_dir.join(dir);
-    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
-    let inside = full
-        .canonicalize()
-        .is_ok_and(|f| root.contains(&f) && f.is_dir());
-    if !inside {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" is not a directory inside the repository"),
-        ));
-    }
-    Ok(full)
-}
+use crate::diag::error;
+use crate::karmada::OverlayRenderer;
+use crate::karmada::api::{OverriderOperator, PlaintextOverrider};
+use crate::karmada::policy::{Item, ObjectKey};
 
 /// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
 /// the base object into the overlay's.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn overlay_patches(
-    ctx: &AppContext,
     file: &str,
     path: &str,
     dir: &str,
@@ -48,11 +22,12 @@ pub(super) fn overlay_patches(
     items: &[Item],
     normalize: Normalizer<'_>,
     overlay: OverlayRenderer<'_>,
-) -> Result<BTreeMap<usize, Vec<Value>>> {
+) -> Result<BTreeMap<usize, Vec<PlaintextOverrider>>> {
     let field = format!("{path}.kustomize");
-    let full = overlay_dir(ctx, file, &field, dir)?;
-    let mut rendered = overlay(&full).map_err(|e| error(file, &field, format!("{e:#}")))?;
-    let origin = format!("{} (overlay)", ctx.display(dir));
+    let crate::karmada::Overlay {
+        objects: mut rendered,
+        origin,
+    } = overlay(dir).map_err(|e| error(file, &field, format!("{e:#}")))?;
     let overlay_items = normalize(&mut rendered, &origin)?;
     let by_key: BTreeMap<ObjectKey, &Item> = items.iter().map(|it| (it.key(), it)).collect();
     let mut out = BTreeMap::new();
@@ -81,18 +56,27 @@ pub(super) fn overlay_patches(
                 ),
             ));
         }
-        let ops: Vec<Value> = diff
+        let ops: Vec<PlaintextOverrider> = diff
             .0
             .iter()
             .filter_map(|op| {
-                let v = serde_json::to_value(op).unwrap_or(Value::Null);
-                let kind = v["op"].as_str().unwrap_or("replace");
-                let path = v["path"].as_str().unwrap_or("");
+                use OverriderOperator as O;
+                use json_patch::PatchOperation as P;
                 // The API server drops a null `value`: null means "absent" for Kubernetes objects.
-                match (kind, v.get("value")) {
-                    ("add", Some(Value::Null)) => None,
-                    ("replace", Some(Value::Null)) => Some(plaintext("remove", path, None)),
-                    (_, value) => Some(plaintext(kind, path, value.cloned())),
+                match op {
+                    P::Add(a) if a.value.is_null() => None,
+                    P::Add(a) => Some(plaintext(O::Add, a.path.as_str(), Some(a.value.clone()))),
+                    P::Replace(r) if r.value.is_null() => {
+                        Some(plaintext(O::Remove, r.path.as_str(), None))
+                    }
+                    P::Replace(r) => Some(plaintext(
+                        O::Replace,
+                        r.path.as_str(),
+                        Some(r.value.clone()),
+                    )),
+                    P::Remove(r) => Some(plaintext(O::Remove, r.path.as_str(), None)),
+                    // `diff` only writes add, remove and replace.
+                    _ => None,
                 }
             })
             .collect();
