@@ -82,22 +82,22 @@ pub async fn details(lister: &Lister, m: &Matrix, cluster: &str) -> Vec<Detail> 
             pods: vec![],
             error: refused.clone(),
         };
-        if refused.is_none() {
-            if let Err(e) = fill(lister, cluster, &mut d).await {
-                let text = match &e {
-                    ListError::Forbidden { message, .. } => format!(
-                        "no permission for Karmada's cluster proxy: needs `get` on `clusters/proxy` (group cluster.karmada.io) for cluster {cluster}: {message}"
-                    ),
-                    other => other.to_string(),
-                };
-                if matches!(
-                    e,
-                    ListError::Forbidden { .. } | ListError::Unauthorized { .. }
-                ) {
-                    refused = Some(text.clone());
-                }
-                d.error = Some(text);
+        if refused.is_none()
+            && let Err(e) = fill(lister, cluster, &mut d).await
+        {
+            let text = match &e {
+                ListError::Forbidden { message, .. } => format!(
+                    "no permission for Karmada's cluster proxy: needs `get` on `clusters/proxy` (group cluster.karmada.io) for cluster {cluster}: {message}"
+                ),
+                other => other.to_string(),
+            };
+            if matches!(
+                e,
+                ListError::Forbidden { .. } | ListError::Unauthorized { .. }
+            ) {
+                refused = Some(text.clone());
             }
+            d.error = Some(text);
         }
         out.push(d);
     }
@@ -189,10 +189,10 @@ async fn fill(lister: &Lister, cluster: &str, d: &mut Detail) -> Result<(), List
         )
         .await?;
         for p in pods["items"].as_array().into_iter().flatten() {
-            if let Some(line) = unready_pod(p) {
-                if d.pods.len() < MAX_PODS {
-                    d.pods.push(line);
-                }
+            if let Some(line) = unready_pod(p)
+                && d.pods.len() < MAX_PODS
+            {
+                d.pods.push(line);
             }
         }
     }

@@ -295,10 +295,10 @@ fn targets(binding: &Value) -> Vec<String> {
         .flatten()
         .chain(from_required)
     {
-        if let Some(n) = c["name"].as_str() {
-            if !out.iter().any(|o| o == n) {
-                out.push(n.to_string());
-            }
+        if let Some(n) = c["name"].as_str()
+            && !out.iter().any(|o| o == n)
+        {
+            out.push(n.to_string());
         }
     }
     out

@@ -448,17 +448,17 @@ fn handle(
         return status(405, "MethodNotAllowed", "only GET is served");
     }
     // Karmada's cluster proxy: the rest of the path is a request to that member's API server.
-    if let Some(rest) = path.strip_prefix(PROXY) {
-        if let Some((cluster, member_path)) = rest.split_once("/proxy") {
-            let Some(objects) = st.members.get(cluster) else {
-                return status(
-                    404,
-                    "NotFound",
-                    &format!("clusters.cluster.karmada.io \"{cluster}\" not found"),
-                );
-            };
-            return serve_read(objects, member_path, &q, st.rv, metadata);
-        }
+    if let Some(rest) = path.strip_prefix(PROXY)
+        && let Some((cluster, member_path)) = rest.split_once("/proxy")
+    {
+        let Some(objects) = st.members.get(cluster) else {
+            return status(
+                404,
+                "NotFound",
+                &format!("clusters.cluster.karmada.io \"{cluster}\" not found"),
+            );
+        };
+        return serve_read(objects, member_path, &q, st.rv, metadata);
     }
     let Some(target) = parse_path(&path) else {
         return status(
@@ -587,11 +587,9 @@ fn list_item(obj: &Value) -> Value {
         .and_then(|v| v.split_once('/'))
         .map_or("", |(g, _)| g);
     let custom = group.contains('.') && !group.ends_with(".k8s.io");
-    if !custom {
-        if let Some(m) = o.as_object_mut() {
-            m.remove("apiVersion");
-            m.remove("kind");
-        }
+    if !custom && let Some(m) = o.as_object_mut() {
+        m.remove("apiVersion");
+        m.remove("kind");
     }
     o
 }
