@@ -15,7 +15,7 @@ enum Layer {
     Leaf,
     /// Argo CD's and Karmada's contracts.
     Domain,
-    /// What the subcommands do (`generate`, `parameters`, `gen`, `health`, `cmp`).
+    /// What the subcommands do (`generate`, `parameters`, `gen`, `health`, `cmp`, `status`).
     Command,
     /// Argument parsing and error printing.
     Cli,
@@ -35,11 +35,13 @@ const UNITS: &[(&str, Layer)] = &[
     ("karmada", Layer::Domain),
     ("argo", Layer::Domain),
     ("health", Layer::Domain),
+    ("live", Layer::Domain),
     ("render", Layer::Command),
     ("preview", Layer::Command),
     ("commands", Layer::Command),
     ("generated", Layer::Command),
     ("sidecar", Layer::Command),
+    ("status", Layer::Command),
     ("health::cli", Layer::Command),
     ("argo::cmp::cli", Layer::Command),
     ("cli", Layer::Cli),

@@ -197,6 +197,11 @@ fn overrides(args: &EvalArgs) -> Result<ResourceOverrides> {
     }
 }
 
+/// Our library's health overrides, as Argo CD loads them from the patched argocd-cm.
+pub fn library() -> Result<ResourceOverrides> {
+    parse_argocd_cm(LIBRARY_PATCH, "argocd-cm-patch.yaml (built in)")
+}
+
 fn read_argocd_cm(path: &Path) -> Result<ResourceOverrides> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
