@@ -8,5 +8,7 @@ pub mod exec;
 pub mod generated;
 pub mod health;
 pub mod karmada;
+pub mod lua;
+pub mod output;
 pub mod render;
 pub mod yaml;

@@ -1,5 +1,6 @@
 -- Builds a fresh global environment per evaluation with the libraries Argo CD's VM exposes
 -- (util/lua/lua.go on gopher-lua). Runs once per Lua state; returns the environment factory.
+-- The host adds `obj` to each environment.
 local gofmt, go_tonumber, safe_os_time, safe_os_date, stderr_write, not_found, open_libs = ...
 
 local G = _G
@@ -156,12 +157,11 @@ for k, v in next, errors_mt do
   if k ~= "__len" then string_meta_fields[k] = v end
 end
 
-return function(obj)
+return function()
   local env = copy(base)
   env._G = env
   env._VERSION = "Lua 5.1"
   env._GOPHER_LUA_VERSION = "GopherLua 0.1"
-  env.obj = obj
   env.actionParams = {}
   local tbl = copy(table_lib)
   env.table = tbl
