@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{argo, generated, health, render};
+use crate::{argo, generated, health, interpret, render};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -26,6 +26,8 @@ pub enum Command {
     Parameters(render::cli::ParametersArgs),
     /// Evaluate health scripts exactly as Argo CD does, or run health test suites.
     Health(health::cli::HealthArgs),
+    /// Run a Karmada resource interpreter customization (our `karmadactl interpret`), or its tests.
+    Interpret(interpret::InterpretArgs),
     /// Run any config management plugin the way Argo CD's cmp-server does.
     Cmp(argo::cmp::cli::CmpArgs),
     /// Regenerate the generated files (argocd-cm-patch.yaml, docs); `--check` fails when stale.
@@ -38,6 +40,7 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => render::cli::generate(a),
         Command::Parameters(a) => render::cli::parameters(a),
         Command::Health(a) => health::cli::run(a),
+        Command::Interpret(a) => interpret::run(a),
         Command::Cmp(a) => argo::cmp::cli::run(a),
         Command::Gen(a) => generated::run(a),
     };

@@ -10,6 +10,7 @@
 
 pub mod defaults;
 pub mod fields;
+pub mod interpreter;
 pub mod naming;
 pub mod overrides;
 pub mod placement;
