@@ -113,6 +113,26 @@ impl Quantity {
         self.nanos = self.nanos.saturating_add(other.nanos);
     }
 
+    /// A quantity of `units` * 10^`exp10` (`resource.NewQuantity` is exp 0, `NewMilliQuantity`
+    /// exp -3).
+    pub fn new(units: i64, exp10: i32, format: Format) -> Quantity {
+        let mut nanos = units as i128;
+        for _ in 0..(exp10 + 9) {
+            nanos *= 10;
+        }
+        Quantity {
+            nanos,
+            format: Some(format),
+        }
+    }
+
+    /// `Quantity.ScaledValue(-3*k)`-style: the value in units of 10^`exp10`, rounded up.
+    pub fn scaled(&self, exp10: i32) -> i64 {
+        let div = 10i128.pow((exp10 + 9) as u32);
+        let q = self.nanos.div_euclid(div) + (self.nanos.rem_euclid(div) != 0) as i128;
+        q.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+
     /// `Quantity.AsApproximateFloat64`.
     pub fn as_f64(&self) -> f64 {
         self.nanos as f64 / 1e9
