@@ -176,19 +176,32 @@ if karmada then
     local msg = "<string>:1: call function " .. name .. " is not supported in karmada customized resourceinterpreter."
     karmada_base[name] = function() raw_error(msg, 0) end
   end
+  -- An error raised by one of Karmada's Go functions: gopher-lua puts the position of the
+  -- nearest script frame in front.
+  local function raise(msg)
+    local k = 2
+    while true do
+      local info = getinfo(k, "Sl")
+      if not info then raw_error(msg, 0) end
+      if info.what ~= "C" and info.short_src == "<string>" then
+        raw_error("<string>:" .. info.currentline .. ": " .. msg, 0)
+      end
+      k = k + 1
+    end
+  end
   -- pkg/util/lifted/lua/string_safe.go
   local max_len = 1000000
   local function check_len(s)
     if type(s) == "string" and #s > max_len then
-      error("string length " .. #s .. " exceeds the maximum allowed input string length " .. max_len ..
-        " in Karmada lua string lib, please check your lua script.", 3)
+      raise("string length " .. #s .. " exceeds the maximum allowed input string length " .. max_len ..
+        " in Karmada lua string lib, please check your lua script.")
     end
   end
   local safe_string = copy(string_lib)
   for _, name in next, { "gsub", "rep", "dump" } do
     safe_string[name] = function()
-      error("The Lua function string." .. name .. " is not supported by Karmada. If you believe this " ..
-        "function is essential for your use case, please submit an issue to let us know why you need it.", 2)
+      raise("The Lua function string." .. name .. " is not supported by Karmada. If you believe this " ..
+        "function is essential for your use case, please submit an issue to let us know why you need it.")
     end
   end
   for _, name in next, { "byte", "find", "format", "len", "lower", "reverse", "sub", "upper", "gmatch" } do
@@ -214,7 +227,7 @@ if karmada then
   local safe_math = copy(math)
   safe_math.huge = 1.7976931348623157e308 -- gopher-lua's math.huge is MaxFloat64
   safe_math.mod = math.fmod -- gopher-lua still has the Lua 5.0 name
-  local function not_loadlib() error("loadlib is not supported", 2) end
+  local function not_loadlib() raise("loadlib is not supported") end
 
   return function()
     local env = copy(karmada_base)
