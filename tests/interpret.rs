@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -297,27 +296,6 @@ fn karmada_oracle(test: &str) -> Option<PathBuf> {
     None
 }
 
-fn oracle_batch(oracle: &Path, requests: &[Value]) -> Vec<Value> {
-    let mut child = Command::new(oracle)
-        .arg("batch")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the oracle");
-    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// What the oracle reports for one operation: the converted result, or the error.
 fn oracle_request(id: usize, op: Operation, script: &str, input: &Input) -> Value {
     let obj = input.desired.clone().or(input.observed.clone());
@@ -414,7 +392,7 @@ fn karmada_profile_matches_the_oracle() {
         .enumerate()
         .map(|(i, (op, script, input))| oracle_request(i, *op, script, input))
         .collect();
-    let answers = oracle_batch(&oracle, &requests);
+    let answers = common::oracle_batch(&oracle, &[], &requests);
     let mut differences = Vec::new();
     for ((op, script, input), answer) in calls.iter().zip(&answers) {
         let ours = interpreter::run(*op, script, input);

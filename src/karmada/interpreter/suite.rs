@@ -196,9 +196,9 @@ fn equal(name: &str, expected: &Value, actual: &Value) -> bool {
     match name {
         "retained" | "revised" | "aggregatedStatus" => {
             let mut excluded = Vec::new();
-            let expected = exclusions(expected, &mut Vec::new(), &mut excluded);
-            let actual = strip(actual, &mut Vec::new(), &excluded);
-            norm(&expected) == norm(&actual)
+            excluded_paths(expected, &mut Vec::new(), &mut excluded);
+            let strip = |v| norm(&strip(v, &mut Vec::new(), &excluded));
+            strip(expected) == strip(actual)
         }
         "dependencies" => {
             let typed = |v: &Value| super::convert::typed(v.clone(), "dependencies").ok();
@@ -279,38 +279,29 @@ fn sorted_deps(v: Value) -> Value {
 
 const EXCLUDE: &str = "{{EXCLUDE}}";
 
-/// `expected` without its `{{EXCLUDE}}` fields; their paths go to `excluded`.
-fn exclusions(v: &Value, path: &mut Vec<String>, excluded: &mut Vec<Vec<String>>) -> Value {
-    match v {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for (k, x) in map {
-                path.push(k.clone());
-                if x.as_str() == Some(EXCLUDE) {
-                    excluded.push(path.clone());
-                } else {
-                    out.insert(k.clone(), exclusions(x, path, excluded));
-                }
-                path.pop();
-            }
-            Value::Object(out)
+/// The paths of `expected`'s `{{EXCLUDE}}` fields.
+fn excluded_paths(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    let children: Vec<(String, &Value)> = match v {
+        Value::Object(map) => map.iter().map(|(k, x)| (k.clone(), x)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (i.to_string(), x))
+            .collect(),
+        _ => return,
+    };
+    for (k, x) in children {
+        path.push(k);
+        if x.as_str() == Some(EXCLUDE) {
+            out.push(path.clone());
+        } else {
+            excluded_paths(x, path, out);
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    path.push(i.to_string());
-                    let r = exclusions(x, path, excluded);
-                    path.pop();
-                    r
-                })
-                .collect(),
-        ),
-        other => other.clone(),
+        path.pop();
     }
 }
 
+/// `v` without the fields at `excluded` paths.
 fn strip(v: &Value, path: &mut Vec<String>, excluded: &[Vec<String>]) -> Value {
     match v {
         Value::Object(map) => {

@@ -109,7 +109,7 @@ fn table_arg(v: &LuaValue, n: usize) -> mlua::Result<Value> {
     }
 }
 
-fn list<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn list(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 

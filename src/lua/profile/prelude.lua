@@ -162,6 +162,25 @@ for k, v in next, errors_mt do
   if k ~= "__len" then string_meta_fields[k] = v end
 end
 
+-- gopher-lua's `require` over a run's own `package.loaded` and `package.preload` (the only
+-- searcher either host keeps); `missing(name)` words the failure.
+local function new_require(loaded, package, missing)
+  return function(name)
+    if type(name) ~= "string" and type(name) ~= "number" then
+      error("bad argument #1 to require (string expected, got " .. type(name) .. ")", 2)
+    end
+    name = tostring(name)
+    local m = loaded[name]
+    if m then return m end
+    local loader = type(package.preload) == "table" and package.preload[name]
+    if not loader then error(missing(name), 2) end
+    local r = loader(name)
+    if r == nil then r = loaded[name] or true end
+    loaded[name] = r
+    return r
+  end
+end
+
 -- Karmada's sandbox (luavm.VM.setLib): its safe package, base, table, its safe string, math and
 -- its safe os (a global here, unlike Argo CD's), then the risky base functions replaced by
 -- functions that raise; `require("kube")` finds the preloaded kube module.
@@ -247,20 +266,9 @@ if karmada then
     local package = { loaded = loaded, preload = preload, loadlib = not_loadlib }
     loaded.package = package
     env.package = package
-    env.require = function(name)
-      if type(name) ~= "string" and type(name) ~= "number" then
-        error("bad argument #1 to require (string expected, got " .. type(name) .. ")", 2)
-      end
-      name = tostring(name)
-      local m = loaded[name]
-      if m then return m end
-      local loader = type(package.preload) == "table" and package.preload[name]
-      if not loader then error("module " .. name .. " not found:\n\tno field package.preload['" .. name .. "']", 2) end
-      local r = loader(name)
-      if r == nil then r = loaded[name] or true end
-      loaded[name] = r
-      return r
-    end
+    env.require = new_require(loaded, package, function(name)
+      return "module " .. name .. " not found:\n\tno field package.preload['" .. name .. "']"
+    end)
     return env
   end
 end
@@ -283,20 +291,7 @@ return function()
     config = "/\n;\n?\n!\n-\n",
   }
   env.package = package
-  env.require = function(name)
-    if type(name) ~= "string" and type(name) ~= "number" then
-      error("bad argument #1 to require (string expected, got " .. type(name) .. ")", 2)
-    end
-    name = tostring(name)
-    local m = loaded[name]
-    if m then return m end
-    local loader = type(package.preload) == "table" and package.preload[name]
-    if not loader then error(not_found(name), 2) end
-    local r = loader(name)
-    if r == nil then r = loaded[name] or true end
-    loaded[name] = r
-    return r
-  end
+  env.require = new_require(loaded, package, not_found)
 
   -- The host's real globals never leak into a run: getfenv of level 0 or of a C function is this
   -- run's environment, and the thread's environment cannot be replaced.
