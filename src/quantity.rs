@@ -94,7 +94,8 @@ impl Quantity {
             value = value.checked_mul(10).ok_or_else(bad)?;
             exp10 -= 1;
         }
-        while exp10 < 0 {
+        // Finer than a nano: round up. Once at 0 or 1 nano the value stays there.
+        while exp10 < 0 && value > 1 {
             let rounded_up = value % 10 != 0;
             value = value / 10 + rounded_up as i128;
             exp10 += 1;
@@ -247,6 +248,9 @@ mod tests {
         ] {
             assert_eq!(canon(input), want, "{input}");
         }
+        // extreme exponents end quickly
+        assert_eq!(canon("1e-999999999"), "1e-9");
+        assert!(Quantity::parse("1e999999999").is_err());
         for bad in ["", "abc", "1K", "1.2.3", "m", "1Kii"] {
             assert!(Quantity::parse(bad).is_err(), "{bad}");
         }
