@@ -23,6 +23,25 @@ pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
     }
 }
 
+/// Sets `fields` (converted as [`to_lua`] does) in `table`, all in one protected call.
+pub fn set_fields(lua: &Lua, table: &Table, fields: &[(&str, &Value)]) -> mlua::Result<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: as in `to_lua`; the table is the closure's only argument (stack index 1), and the
+    // stack is left empty.
+    unsafe {
+        lua.exec_raw::<()>(table, |state| {
+            for (name, v) in fields {
+                mlua::ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                push(state, v);
+                mlua::ffi::lua_rawset(state, 1);
+            }
+            mlua::ffi::lua_settop(state, 0);
+        })
+    }
+}
+
 unsafe fn push(state: *mut mlua::ffi::lua_State, v: &Value) {
     use mlua::ffi;
     unsafe {

@@ -154,9 +154,7 @@ impl State {
 
     fn environment(&self, call: &Call<'_>) -> mlua::Result<Table> {
         let env: Table = self.new_env.call(())?;
-        for (name, value) in call.globals {
-            env.raw_set(*name, convert::to_lua(&self.lua, value)?)?;
-        }
+        convert::set_fields(&self.lua, &env, call.globals)?;
         Ok(env)
     }
 
