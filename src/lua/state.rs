@@ -134,10 +134,13 @@ impl State {
         self.lua.gc_restart();
         let env = env?;
         let chunk = self.chunk(call.source)?;
-        chunk.set_environment(env.clone())?;
         match call.entry {
-            Entry::Chunk => Ok(Ok(chunk.call(())?)),
+            Entry::Chunk => {
+                chunk.set_environment(env)?;
+                Ok(Ok(chunk.call(())?))
+            }
             Entry::Function(name, args) => {
+                chunk.set_environment(env.clone())?;
                 chunk.call::<()>(())?;
                 self.lua.gc_stop();
                 let args: mlua::Result<MultiValue> =
