@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{argo, generated, health, preview, render, status};
+use crate::{argo, generated, health, interpret, preview, render, status};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,6 +31,8 @@ pub enum Command {
     Parameters(render::cli::ParametersArgs),
     /// Evaluate health scripts exactly as Argo CD does, or run health test suites.
     Health(health::cli::HealthArgs),
+    /// Run a Karmada resource interpreter customization (our `karmadactl interpret`), or its tests.
+    Interpret(interpret::InterpretArgs),
     /// Run any config management plugin the way Argo CD's cmp-server does.
     Cmp(argo::cmp::cli::CmpArgs),
     /// One app across every member cluster, live: an object x cluster health matrix.
@@ -61,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Preview(a) => preview::cli::preview(a),
         Command::Diff(a) => preview::cli::diff(a),
         Command::Health(a) => health::cli::run(a),
+        Command::Interpret(a) => interpret::run(a),
         Command::Cmp(a) => argo::cmp::cli::run(a),
         Command::Gen(a) => generated::run(a),
         Command::Status(a) => status::cli::run(a),

@@ -596,7 +596,7 @@ fn unknown_kind_falls_back_like_the_library() {
     );
     let b = fixtures::binding_for("degraded_unknown_kind", &t);
     let lib = argocd_karmada_plugin::health::cli::library().unwrap();
-    let hs = argocd_karmada_plugin::health::cli::health_of(&b, &lib)
+    let hs = argocd_karmada_plugin::argo::health::resource_health(&b, &lib)
         .unwrap()
         .unwrap();
     assert_eq!(gb["status"], hs.status);

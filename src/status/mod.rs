@@ -273,7 +273,7 @@ fn binds(binding: &Value, t: &Template) -> bool {
 
 /// The library's verdict on one object (unknown statuses and script errors become Unknown).
 fn evaluate(obj: &Value, lib: &ResourceOverrides) -> (Health, String) {
-    match crate::health::cli::health_of(obj, lib) {
+    match crate::argo::health::resource_health(obj, lib) {
         Ok(Some(hs)) => (Health::parse(&hs.status), hs.message),
         Ok(None) => (Health::Unknown, "no health check for this kind".into()),
         Err(e) => (Health::Unknown, format!("{e:#}")),
