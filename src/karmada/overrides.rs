@@ -27,17 +27,17 @@ use overlay::{OverlayChange, overlay_patches};
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
 pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
 
-/// Where a kind keeps its pod spec.
-fn pod_spec_pointer(obj: &Value, kind: &str) -> Option<&'static str> {
+/// Where a kind keeps its pod spec, and the pod spec.
+fn pod_spec<'a>(obj: &'a Value, kind: &str) -> Option<(&'static str, &'a Value)> {
     let p = match kind {
         "Pod" => "/spec",
         "CronJob" => "/spec/jobTemplate/spec/template/spec",
         _ => "/spec/template/spec",
     };
-    obj.pointer(p)
-        .and_then(|s| s.get("containers"))
+    let spec = crate::yaml::pointer(obj, p)?;
+    spec.get("containers")
         .and_then(Value::as_array)
-        .map(|_| p)
+        .map(|_| (p, spec))
 }
 
 /// Kinds Karmada's command/args overriders understand.
@@ -68,10 +68,7 @@ impl Container<'_> {
 }
 
 fn containers<'a>(obj: &'a Value, kind: &str) -> Vec<Container<'a>> {
-    let Some(base) = pod_spec_pointer(obj, kind) else {
-        return Vec::new();
-    };
-    let Some(spec) = obj.pointer(base) else {
+    let Some((base, spec)) = pod_spec(obj, kind) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -471,15 +468,20 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
         scope::group(&it.api_version),
         it.kind,
         it.fhpa_target,
-        obj.pointer("/spec/replicas")
-            .map_or("-", |v| if v.is_number() { "n" } else { "x" }),
+        crate::yaml::pointer(obj, "/spec/replicas").map_or("-", |v| if v.is_number() {
+            "n"
+        } else {
+            "x"
+        }),
         obj.get("spec").is_some_and(Value::is_object),
     );
     for c in containers(obj, &it.kind) {
         let _ = write!(
             k,
-            "|{}:{}:{}:{}",
-            c.pointer(),
+            "|{}/{}/{}:{}:{}:{}",
+            c.base,
+            c.list,
+            c.index,
             c.name.len(),
             c.name,
             c.value.get("image").is_some_and(Value::is_string)
@@ -493,7 +495,10 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
             let _ = write!(k, ":{}", pinned.is_some());
         }
         if !entry.env.is_empty() && !c.init {
-            let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
+            // serde_json's writer, not `Display`: no formatter round trip per token.
+            k.push(':');
+            let env = c.value.get("env").unwrap_or(&Value::Null);
+            k.push_str(&serde_json::to_string(env).unwrap_or_default());
         }
         if !entry.command.is_empty() || !entry.args.is_empty() {
             // The overrider adds a missing list, rewrites a list and fails on anything else.
@@ -649,7 +654,7 @@ fn object_overriders(
                 ),
             ));
         }
-        let op = match obj.pointer("/spec/replicas") {
+        let op = match crate::yaml::pointer(obj, "/spec/replicas") {
             Some(Value::Number(_)) => Some(OverriderOperator::Replace),
             None if scalable(&it.api_version, &it.kind)
                 && obj.get("spec").is_some_and(Value::is_object) =>
