@@ -492,13 +492,17 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
                 .get("image")
                 .and_then(Value::as_str)
                 .and_then(tag_and_digest);
-            let _ = write!(k, ":{}", pinned.is_some());
+            // A pinned image's own value goes into its digest op.
+            match pinned {
+                Some(_) => {
+                    let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+                    let _ = write!(k, ":pinned:{}:{image}", image.len());
+                }
+                None => k.push_str(":-"),
+            }
         }
         if !entry.env.is_empty() && !c.init {
-            // serde_json's writer, not `Display`: no formatter round trip per token.
-            k.push(':');
-            let env = c.value.get("env").unwrap_or(&Value::Null);
-            k.push_str(&serde_json::to_string(env).unwrap_or_default());
+            env_fingerprint(&mut k, c.value.get("env"), &entry.env);
         }
         if !entry.command.is_empty() || !entry.args.is_empty() {
             // The overrider adds a missing list, rewrites a list and fails on anything else.
@@ -516,6 +520,47 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
         }
     }
     k
+}
+
+/// What `env_ops` reads from a container's env, without the values it only carries along: per
+/// existing variable, its name when the entry sets it, whether it already equals the entry's
+/// variable, and which entry variables its value references. Workloads that differ only in other
+/// variables' names and values share one rule instead of computing one each.
+fn env_fingerprint(k: &mut String, env: Option<&Value>, wanted: &[(String, String)]) {
+    let Some(list) = env.and_then(Value::as_array) else {
+        k.push_str(":env-");
+        return;
+    };
+    k.push_str(":env[");
+    for e in list {
+        let name = e.get("name").and_then(Value::as_str);
+        let value = e.get("value").and_then(Value::as_str);
+        k.push('(');
+        for (n, v) in wanted {
+            let named = name == Some(n.as_str());
+            let equal = named && *e == json!({"name": n, "value": v});
+            let refers = value.is_some_and(|text| references_in(text, n));
+            k.push(match (named, equal, refers) {
+                (false, _, false) => '0',
+                (false, _, true) => '1',
+                (true, false, false) => '2',
+                (true, false, true) => '3',
+                (true, true, false) => '4',
+                (true, true, true) => '5',
+            });
+        }
+        k.push(')');
+    }
+    k.push(']');
+}
+
+/// Whether an env value references `$(name)`.
+fn references_in(text: &str, name: &str) -> bool {
+    text.match_indices("$(").any(|(i, _)| {
+        text[i + 2..]
+            .strip_prefix(name)
+            .is_some_and(|r| r.starts_with(')'))
+    })
 }
 
 /// The parts of an entry's overriders that are the same for every object, built once.
@@ -813,17 +858,86 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
 
 /// The first env entry whose value references `$(name)`.
 fn references(list: &[Value], name: &str) -> Option<usize> {
-    let needle = format!("$({name})");
     list.iter().position(|e| {
         e.get("value")
             .and_then(Value::as_str)
-            .is_some_and(|v| v.contains(&needle))
+            .is_some_and(|v| references_in(v, name))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Containers whose env gets the same fingerprint must get the same env ops: the rule
+    /// cache in `rules` hands the first one's rule to the others.
+    #[test]
+    fn equal_env_fingerprints_mean_equal_env_ops() {
+        let wanted = vec![
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "$(A)-x".to_string()),
+        ];
+        let names = ["A", "B", "C"];
+        let values = ["1", "2", "$(A)-x", "$(B)", "$(C)$(A)", "$(A", "x$(AB)"];
+        // Small deterministic generator: every seed gives one env list (or none).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut by_key: std::collections::HashMap<String, (Vec<PlaintextOverrider>, Value)> =
+            Default::default();
+        let mut shared = 0;
+        for _ in 0..4000 {
+            let env = match next(8) {
+                0 => None,
+                1 => Some(json!("not a list")),
+                _ => Some(Value::Array(
+                    (0..next(4))
+                        .map(|_| match next(5) {
+                            0 => json!({"name": names[next(3)], "valueFrom": {}}),
+                            _ => {
+                                json!({"name": names[next(3)], "value": values[next(values.len())]})
+                            }
+                        })
+                        .collect(),
+                )),
+            };
+            let mut container = json!({"name": "app", "image": "app:1"});
+            if let Some(env) = &env {
+                container["env"] = env.clone();
+            }
+            let obj = json!({"spec": {"template": {"spec": {"containers": [container]}}}});
+            let conts = containers(&obj, "Deployment");
+            let mut key = String::new();
+            env_fingerprint(&mut key, conts[0].value.get("env"), &wanted);
+            let ops = env_ops(&conts[0], &wanted);
+            match by_key.get(&key) {
+                Some((seen, first)) => {
+                    shared += 1;
+                    assert_eq!(*seen, ops, "{key}: env {first} and {obj} differ");
+                }
+                None => {
+                    by_key.insert(key, (ops, obj));
+                }
+            }
+        }
+        assert!(
+            shared > 1000,
+            "the generator should repeat fingerprints, got {shared}"
+        );
+    }
+
+    #[test]
+    fn references_in_finds_whole_names() {
+        assert!(references_in("x$(A)y", "A"));
+        assert!(references_in("$($(A)", "A"));
+        assert!(!references_in("$(AB)", "A"));
+        assert!(!references_in("$(A", "A"));
+        assert!(!references_in("(A)", "A"));
+    }
 
     #[test]
     fn env_ops_replace_by_name_and_append() {
