@@ -155,6 +155,7 @@ pub fn rules(
 ) -> Result<Rules> {
     let file = placement.file.as_str();
     let mut out = Rules::default();
+    let mut shapes: Vec<Option<Shape<'_>>> = objects.iter().map(|_| None).collect();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -209,8 +210,10 @@ pub fn rules(
                 continue;
             }
             let obj = &objects[it.index];
-            let key = (entry.patches.is_empty() && overlay_ops.is_none())
-                .then(|| fingerprint(entry, it, obj));
+            let key = (entry.patches.is_empty() && overlay_ops.is_none()).then(|| {
+                let shape = shapes[it.index].get_or_insert_with(|| Shape::new(it, obj));
+                fingerprint(entry, shape)
+            });
             if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
                 if let Some(id) = cached {
                     // Same rule, same shape: only the image values can differ.
@@ -457,45 +460,63 @@ impl Used {
     }
 }
 
-/// Everything `object_overriders` reads from an object (without patches or an overlay): two objects
-/// with the same fingerprint get the same overriders from an entry.
-fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
-    use std::fmt::Write;
-    let mut k = String::new();
-    let _ = write!(
-        k,
-        "{}|{}|{}|{}|{}",
-        scope::group(&it.api_version),
-        it.kind,
-        it.fhpa_target,
-        crate::yaml::pointer(obj, "/spec/replicas").map_or("-", |v| if v.is_number() {
-            "n"
-        } else {
-            "x"
-        }),
-        obj.get("spec").is_some_and(Value::is_object),
-    );
-    for c in containers(obj, &it.kind) {
+/// The part of an object's rule fingerprint that no entry changes, built once per object (every
+/// entry looks at every object).
+struct Shape<'a> {
+    key: String,
+    containers: Vec<Container<'a>>,
+}
+
+impl<'a> Shape<'a> {
+    fn new(it: &Item, obj: &'a Value) -> Shape<'a> {
+        use std::fmt::Write;
+        let containers = containers(obj, &it.kind);
+        let mut k = String::new();
         let _ = write!(
             k,
-            "|{}/{}/{}:{}:{}:{}",
-            c.base,
-            c.list,
-            c.index,
-            c.name.len(),
-            c.name,
-            c.value.get("image").is_some_and(Value::is_string)
+            "{}|{}|{}|{}|{}",
+            scope::group(&it.api_version),
+            it.kind,
+            it.fhpa_target,
+            crate::yaml::pointer(obj, "/spec/replicas").map_or("-", |v| if v.is_number() {
+                "n"
+            } else {
+                "x"
+            }),
+            obj.get("spec").is_some_and(Value::is_object),
         );
+        for c in &containers {
+            let _ = write!(
+                k,
+                "|{}/{}/{}:{}:{}:{}",
+                c.base,
+                c.list,
+                c.index,
+                c.name.len(),
+                c.name,
+                c.value.get("image").is_some_and(Value::is_string)
+            );
+        }
+        // Length first: the entry's part follows, and keys must not run into each other.
+        Shape {
+            key: format!("{}#{k}#", k.len()),
+            containers,
+        }
+    }
+}
+
+/// Everything `object_overriders` reads from an object (without patches or an overlay): two objects
+/// with the same fingerprint get the same overriders from an entry.
+fn fingerprint(entry: &Override, shape: &Shape<'_>) -> String {
+    use std::fmt::Write;
+    let mut k = shape.key.clone();
+    for c in &shape.containers {
+        k.push('|');
         if entry.image.is_some() {
-            let pinned = c
-                .value
-                .get("image")
-                .and_then(Value::as_str)
-                .and_then(tag_and_digest);
+            let image = c.value.get("image").and_then(Value::as_str);
             // A pinned image's own value goes into its digest op.
-            match pinned {
-                Some(_) => {
-                    let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+            match image.filter(|i| tag_and_digest(i).is_some()) {
+                Some(image) => {
                     let _ = write!(k, ":pinned:{}:{image}", image.len());
                 }
                 None => k.push_str(":-"),
