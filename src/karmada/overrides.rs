@@ -837,8 +837,26 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
             Some(Value::Array(list)),
         )];
     };
-    let mut current = existing.clone();
     let mut ops = Vec::new();
+    let refers = existing.iter().any(|e| value_of(e).contains("$("))
+        || env.iter().any(|(_, v)| v.contains("$("));
+    if !refers {
+        // Nothing to expand: replace in place, append the rest.
+        for (k, v) in env {
+            let entry = json!({"name": k, "value": v});
+            match existing.iter().position(|e| name_of(e) == k) {
+                Some(i) if existing[i] == entry => {}
+                Some(i) => ops.push(plaintext(
+                    OverriderOperator::Replace,
+                    &at(&format!("/{i}")),
+                    Some(entry),
+                )),
+                None => ops.push(plaintext(OverriderOperator::Add, &at("/-"), Some(entry))),
+            }
+        }
+        return ops;
+    }
+    let mut current = existing.clone();
     for (k, v) in env {
         let entry = json!({"name": k, "value": v});
         let same_name = current
@@ -875,6 +893,14 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
         }
     }
     ops
+}
+
+fn name_of(e: &Value) -> &str {
+    e.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+fn value_of(e: &Value) -> &str {
+    e.get("value").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The first env entry whose value references `$(name)`.
@@ -1012,6 +1038,30 @@ mod tests {
                 {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "Z", "value": "1"}},
                 {"path": "/spec/template/spec/containers/0/env/1", "operator": "add", "value": {"name": "HOST", "value": "h"}},
             ])
+        );
+    }
+
+    #[test]
+    fn a_new_variable_goes_before_a_new_one_that_references_it() {
+        let obj = json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "a", "env": [{"name": "B", "value": "x"}]}, {"name": "b"}
+        ]}}}});
+        let conts = containers(&obj, "Deployment");
+        let env = vec![
+            ("URL".to_string(), "http://$(HOST)".to_string()),
+            ("HOST".to_string(), "h".to_string()),
+        ];
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[0], &env)).unwrap(),
+            json!([
+                {"path": "/spec/template/spec/containers/0/env/-", "operator": "add", "value": {"name": "URL", "value": "http://$(HOST)"}},
+                {"path": "/spec/template/spec/containers/0/env/1", "operator": "add", "value": {"name": "HOST", "value": "h"}},
+            ])
+        );
+        assert_eq!(
+            serde_json::to_value(env_ops(&conts[1], &env)).unwrap(),
+            json!([{"path": "/spec/template/spec/containers/1/env", "operator": "add", "value": [
+                {"name": "HOST", "value": "h"}, {"name": "URL", "value": "http://$(HOST)"}]}])
         );
     }
 

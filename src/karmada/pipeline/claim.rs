@@ -84,19 +84,6 @@ pub fn selector_priority(obj: &Value, rs: &ResourceSelector) -> ImplicitPriority
     Subject::new(obj).priority(rs)
 }
 
-/// `ResourceMatchSelectorsPriority`: the best of a policy's selectors.
-pub fn selectors_priority(obj: &Value, selectors: &[ResourceSelector]) -> ImplicitPriority {
-    let subject = Subject::new(obj);
-    let mut best = ImplicitPriority::MisMatch;
-    for rs in selectors {
-        best = best.max(subject.priority(rs));
-        if best == ImplicitPriority::MatchName {
-            break;
-        }
-    }
-    best
-}
-
 /// Why Karmada's detector never looks at this template, if it does not.
 pub fn skipped(obj: &Value) -> Option<String> {
     let ns = text(obj, "/metadata/namespace");
@@ -133,15 +120,61 @@ pub fn skipped(obj: &Value) -> Option<String> {
     None
 }
 
+/// A policy's selectors, indexed: selecting by name is the common case (our own policies list
+/// every object), and a template is matched against many policies.
+#[derive(Debug, Default)]
+pub struct SelectorIndex {
+    /// `apiVersion kind namespace name` of name selectors (namespace empty: any namespace).
+    named: std::collections::HashSet<String>,
+    /// Selectors without a name.
+    others: Vec<ResourceSelector>,
+}
+
+fn name_key(api_version: &str, kind: &str, namespace: &str, name: &str) -> String {
+    format!("{api_version}\u{0}{kind}\u{0}{namespace}\u{0}{name}")
+}
+
+impl SelectorIndex {
+    pub fn new(selectors: &[ResourceSelector]) -> SelectorIndex {
+        let mut index = SelectorIndex::default();
+        for rs in selectors {
+            if rs.name.is_empty() {
+                index.others.push(rs.clone());
+            } else {
+                let key = name_key(&rs.api_version, &rs.kind, &rs.namespace, &rs.name);
+                index.named.insert(key);
+            }
+        }
+        index
+    }
+
+    /// `ResourceMatchSelectorsPriority`: the best of the policy's selectors.
+    pub fn priority(&self, obj: &Value) -> ImplicitPriority {
+        let s = Subject::new(obj);
+        if !self.named.is_empty() {
+            let exact = name_key(s.api_version, s.kind, s.namespace, s.name);
+            let any_ns = name_key(s.api_version, s.kind, "", s.name);
+            if self.named.contains(&exact) || self.named.contains(&any_ns) {
+                return ImplicitPriority::MatchName;
+            }
+        }
+        self.others
+            .iter()
+            .map(|rs| s.priority(rs))
+            .max()
+            .unwrap_or(ImplicitPriority::MisMatch)
+    }
+}
+
 /// `getHighestPriorityPropagationPolicy`: highest explicit priority, then the most specific
 /// selector, then the smallest name.
 pub fn highest<'a>(
     obj: &Value,
-    policies: &[&'a PropagationPolicy],
+    policies: &[(&'a PropagationPolicy, &SelectorIndex)],
 ) -> Option<&'a PropagationPolicy> {
     let mut best: Option<(&PropagationPolicy, i32, ImplicitPriority)> = None;
-    for p in policies {
-        let implicit = selectors_priority(obj, &p.spec.resource_selectors);
+    for (p, index) in policies {
+        let implicit = index.priority(obj);
         if implicit == ImplicitPriority::MisMatch {
             continue;
         }
@@ -160,4 +193,42 @@ pub fn highest<'a>(
         }
     }
     best.map(|(p, _, _)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_index_ranks_like_each_selector_alone() {
+        let sel = |v: Value| -> ResourceSelector { serde_json::from_value(v).unwrap() };
+        let selectors = vec![
+            sel(json!({"apiVersion": "v1", "kind": "Pod", "namespace": "a", "name": "x"})),
+            sel(json!({"apiVersion": "v1", "kind": "Pod", "name": "y"})),
+            sel(
+                json!({"apiVersion": "v1", "kind": "Pod", "labelSelector": {"matchLabels": {"k": "v"}}}),
+            ),
+            sel(json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "a"})),
+        ];
+        let index = SelectorIndex::new(&selectors);
+        for (ns, name, labels, kind, av) in [
+            ("a", "x", json!({}), "Pod", "v1"),
+            ("b", "x", json!({}), "Pod", "v1"),
+            ("b", "y", json!({}), "Pod", "v1"),
+            ("b", "z", json!({"k": "v"}), "Pod", "v1"),
+            ("a", "d", json!({}), "Deployment", "apps/v1"),
+            ("b", "d", json!({}), "Deployment", "apps/v1"),
+        ] {
+            let obj = json!({"apiVersion": av, "kind": kind,
+                "metadata": {"namespace": ns, "name": name, "labels": labels}});
+            let one_by_one = selectors
+                .iter()
+                .map(|rs| selector_priority(&obj, rs))
+                .max()
+                .unwrap();
+            assert_eq!(index.priority(&obj), one_by_one, "{obj}");
+        }
+    }
 }

@@ -44,6 +44,8 @@ pub struct Input {
     pub cluster_propagation: Vec<PropagationPolicy>,
     pub overrides: Vec<OverridePolicy>,
     pub cluster_overrides: Vec<OverridePolicy>,
+    /// Each list's selectors, indexed (same positions as the lists).
+    index: [Vec<claim::SelectorIndex>; 4],
 }
 
 impl Input {
@@ -94,6 +96,39 @@ impl Input {
                 }
             }
         }
+        let index = |specs: Vec<&[super::api::ResourceSelector]>| {
+            specs.into_iter().map(claim::SelectorIndex::new).collect()
+        };
+        input.index = [
+            index(
+                input
+                    .propagation
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .cluster_propagation
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .overrides
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+            index(
+                input
+                    .cluster_overrides
+                    .iter()
+                    .map(|p| &p.spec.resource_selectors[..])
+                    .collect(),
+            ),
+        ];
         Ok(input)
     }
 
@@ -255,23 +290,37 @@ fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bo
         .and_then(Value::as_str)
         .unwrap_or("");
     if !ns.is_empty() {
-        let pps: Vec<&PropagationPolicy> = input
+        let pps: Vec<_> = input
             .propagation
             .iter()
-            .filter(|p| p.metadata.namespace == ns)
+            .zip(&input.index[0])
+            .filter(|(p, _)| p.metadata.namespace == ns)
             .collect();
         if let Some(p) = claim::highest(obj, &pps) {
             return Some((p, false));
         }
     }
-    let cpps: Vec<&PropagationPolicy> = input.cluster_propagation.iter().collect();
+    let cpps: Vec<_> = input
+        .cluster_propagation
+        .iter()
+        .zip(&input.index[1])
+        .collect();
     claim::highest(obj, &cpps).map(|p| (p, true))
 }
 
 /// Scheduling only (no member copies): each distinct warning once, with the objects it concerns.
 pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) -> Vec<String> {
+    warnings_for(input, input.templates.iter(), clusters, opts)
+}
+
+fn warnings_for<'a>(
+    input: &Input,
+    templates: impl Iterator<Item = &'a Value>,
+    clusters: &[Cluster],
+    opts: &Options,
+) -> Vec<String> {
     let mut by_text: Vec<(String, Vec<String>)> = Vec::new();
-    for t in &input.templates {
+    for t in templates {
         let r = template(input, clusters, opts, t, false);
         for w in r.warnings {
             match by_text.iter_mut().find(|(text, _)| *text == w) {
@@ -290,24 +339,19 @@ pub fn schedule_warnings(input: &Input, clusters: &[Cluster], opts: &Options) ->
 }
 
 /// What `generate` warns about in its own output: overrides for clusters Divided leaves without
-/// replicas, and 0-replica workloads that go nowhere. Only workloads and policies are looked at.
+/// replicas, and 0-replica workloads that go nowhere. Only workloads are scheduled.
 pub fn generate_warnings(docs: &[Value]) -> Vec<String> {
-    let relevant: Vec<Value> = docs
-        .iter()
-        .filter(|d| {
-            d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION)
-                || revise::workload_replicas(d).is_some()
-        })
-        .cloned()
-        .collect();
-    let Ok(input) = Input::from_stream(relevant, "the generated stream") else {
+    let is_policy =
+        |d: &Value| d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION);
+    let policies: Vec<Value> = docs.iter().filter(|d| is_policy(d)).cloned().collect();
+    let Ok(input) = Input::from_stream(policies, "the generated stream") else {
         return Vec::new(); // our own policies always parse (tested)
     };
-    if input.templates.is_empty() {
-        return Vec::new();
-    }
+    let workloads = docs
+        .iter()
+        .filter(|d| !is_policy(d) && revise::workload_replicas(d).is_some());
     let clusters = clusters_named(&input.named_clusters());
-    schedule_warnings(&input, &clusters, &Options::default())
+    warnings_for(&input, workloads, &clusters, &Options::default())
 }
 
 /// The first of a template's override policies that names `cluster` in a rule.
@@ -777,17 +821,23 @@ fn matching_overrides<'a>(
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let lists: [(&'static str, Vec<&OverridePolicy>); 2] = [
+    type Indexed<'a> = Vec<(&'a OverridePolicy, &'a claim::SelectorIndex)>;
+    let lists: [(&'static str, Indexed<'a>); 2] = [
         (
             "ClusterOverridePolicy",
-            input.cluster_overrides.iter().collect(),
+            input
+                .cluster_overrides
+                .iter()
+                .zip(&input.index[3])
+                .collect(),
         ),
         (
             "OverridePolicy",
             input
                 .overrides
                 .iter()
-                .filter(|o| !ns.is_empty() && o.metadata.namespace == ns)
+                .zip(&input.index[2])
+                .filter(|(o, _)| !ns.is_empty() && o.metadata.namespace == ns)
                 .collect(),
         ),
     ];
@@ -795,12 +845,11 @@ fn matching_overrides<'a>(
     for (kind, policies) in lists {
         let mut matching: Vec<(ImplicitPriority, &OverridePolicy)> = policies
             .into_iter()
-            .filter_map(|p| {
-                let sel = &p.spec.resource_selectors;
-                if sel.is_empty() {
+            .filter_map(|(p, index)| {
+                if p.spec.resource_selectors.is_empty() {
                     return Some((ImplicitPriority::MatchAll, p));
                 }
-                let prio = claim::selectors_priority(obj, sel);
+                let prio = index.priority(obj);
                 (prio != ImplicitPriority::MisMatch).then_some((prio, p))
             })
             .collect();

@@ -19,6 +19,16 @@ fn pp(name: &str, selector: Value, placement: Value, priority: i64) -> Value {
         "spec": {"resourceSelectors": [selector], "placement": placement, "priority": priority}})
 }
 
+/// PropagationPolicy `p` for every Deployment of namespace `shop`.
+fn all_deployments(placement: Value) -> Value {
+    pp(
+        "p",
+        json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
+        placement,
+        0,
+    )
+}
+
 fn run(i: &Input, names: &[&str]) -> Simulation {
     let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     simulate(i, &clusters_named(&names), &Options::default())
@@ -35,17 +45,12 @@ fn replicas(sim: &Simulation, cluster: &str) -> Option<i32> {
 fn divided_by_static_weights_and_zero_replica_clusters() {
     let i = input(json!([
         deployment(10),
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({
+        all_deployments(json!({
         "clusterAffinity": {"clusterNames": ["a", "b", "c"]},
         "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
             "weightPreference": {"staticWeightList": [
                 {"targetCluster": {"clusterNames": ["a"]}, "weight": 2},
-                {"targetCluster": {"clusterNames": ["b"]}, "weight": 1}]}}}),
-            0
-        )
+                {"targetCluster": {"clusterNames": ["b"]}, "weight": 1}]}}}))
     ]));
     let sim = run(&i, &["a", "b", "c"]);
     assert_eq!(replicas(&sim, "a"), Some(7));
@@ -69,14 +74,9 @@ fn divided_by_static_weights_and_zero_replica_clusters() {
 fn ties_show_both_outcomes_unless_the_uid_is_known() {
     let i = input(json!([
         deployment(5),
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({
+        all_deployments(json!({
         "clusterAffinity": {"clusterNames": ["a", "b"]},
-        "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}}),
-            0
-        )
+        "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}}))
     ]));
     let cl = clusters_named(&["a".into(), "b".into()]);
     let sim = simulate(&i, &cl, &Options::default());
@@ -138,12 +138,7 @@ fn overrides_apply_in_karmadas_order_and_a_failure_withholds_the_cluster() {
             {"path": "/spec/nothing/here", "operator": "replace", "value": 1}]}}]}});
     let i = input(json!([
         deployment(1),
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({"clusterAffinity": {"clusterNames": ["a", "b"]}}),
-            0
-        ),
+        all_deployments(json!({"clusterAffinity": {"clusterNames": ["a", "b"]}})),
         op("y", "second"),
         op("x", "first"),
         broken
@@ -174,13 +169,8 @@ fn cluster_selection_by_labels_fields_and_taints() {
     ])).unwrap();
     let i = input(json!([
         deployment(2),
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({
-        "clusterAffinity": {"labelSelector": {"matchLabels": {"env": "prod"}}}}),
-            0
-        )
+        all_deployments(json!({
+        "clusterAffinity": {"labelSelector": {"matchLabels": {"env": "prod"}}}}))
     ]));
     let sim = simulate(&i, &clusters, &Options::default());
     assert_eq!(replicas(&sim, "eu"), Some(2));
@@ -194,14 +184,9 @@ fn cluster_selection_by_labels_fields_and_taints() {
     ));
     let i = input(json!([
         deployment(2),
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({
+        all_deployments(json!({
         "clusterAffinity": {"fieldSelector": {"matchExpressions": [{"key": "region", "operator": "In", "values": ["eu-west-1"]}]}},
-        "clusterTolerations": [{"key": "maint", "operator": "Exists"}]}),
-            0
-        )
+        "clusterTolerations": [{"key": "maint", "operator": "Exists"}]}))
     ]));
     let sim = simulate(&i, &clusters, &Options::default());
     assert_eq!(
@@ -220,12 +205,7 @@ fn zero_replica_workloads_go_nowhere_unless_empty_propagation() {
     d["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "1"}});
     let i = input(json!([
         d,
-        pp(
-            "p",
-            json!({"apiVersion": "apps/v1", "kind": "Deployment"}),
-            json!({"clusterAffinity": {"clusterNames": ["a"]}}),
-            0
-        )
+        all_deployments(json!({"clusterAffinity": {"clusterNames": ["a"]}}))
     ]));
     let cl = clusters_named(&["a".into()]);
     let sim = simulate(&i, &cl, &Options::default());
