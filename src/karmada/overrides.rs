@@ -844,7 +844,11 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
         // Nothing to expand: replace in place, append the rest.
         for (k, v) in env {
             let entry = json!({"name": k, "value": v});
-            match existing.iter().position(|e| name_of(e) == k) {
+            // A missing name is no name, not "" (as on the path below).
+            match existing
+                .iter()
+                .position(|e| e.get("name").and_then(Value::as_str) == Some(k))
+            {
                 Some(i) if existing[i] == entry => {}
                 Some(i) => ops.push(plaintext(
                     OverriderOperator::Replace,
@@ -895,10 +899,6 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
     ops
 }
 
-fn name_of(e: &Value) -> &str {
-    e.get("name").and_then(Value::as_str).unwrap_or("")
-}
-
 fn value_of(e: &Value) -> &str {
     e.get("value").and_then(Value::as_str).unwrap_or("")
 }
@@ -920,11 +920,22 @@ mod tests {
     /// cache in `rules` hands the first one's rule to the others.
     #[test]
     fn equal_env_fingerprints_mean_equal_env_ops() {
-        let wanted = vec![
-            ("A".to_string(), "1".to_string()),
-            ("B".to_string(), "$(A)-x".to_string()),
-        ];
-        let names = ["A", "B", "C"];
+        let pairs = |l: &[(&str, &str)]| -> Vec<(String, String)> {
+            l.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        for wanted in [
+            pairs(&[("A", "1"), ("B", "$(A)-x")]),
+            pairs(&[("A", "1"), ("C", "2")]),
+            pairs(&[("", "1"), ("B", "2")]),
+        ] {
+            env_fingerprints_hold(&wanted);
+        }
+    }
+
+    fn env_fingerprints_hold(wanted: &[(String, String)]) {
+        let names = ["A", "B", "C", ""];
         let values = ["1", "2", "$(A)-x", "$(B)", "$(C)$(A)", "$(A", "x$(AB)"];
         // Small deterministic generator: every seed gives one env list (or none).
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
@@ -943,10 +954,12 @@ mod tests {
                 1 => Some(json!("not a list")),
                 _ => Some(Value::Array(
                     (0..next(4))
-                        .map(|_| match next(5) {
-                            0 => json!({"name": names[next(3)], "valueFrom": {}}),
+                        .map(|_| match next(6) {
+                            0 => json!({"name": names[next(names.len())], "valueFrom": {}}),
+                            1 => json!({"value": values[next(values.len())]}),
                             _ => {
-                                json!({"name": names[next(3)], "value": values[next(values.len())]})
+                                let name = names[next(names.len())];
+                                json!({"name": name, "value": values[next(values.len())]})
                             }
                         })
                         .collect(),
@@ -959,8 +972,8 @@ mod tests {
             let obj = json!({"spec": {"template": {"spec": {"containers": [container]}}}});
             let conts = containers(&obj, "Deployment");
             let mut key = String::new();
-            env_fingerprint(&mut key, conts[0].value.get("env"), &wanted);
-            let ops = env_ops(&conts[0], &wanted);
+            env_fingerprint(&mut key, conts[0].value.get("env"), wanted);
+            let ops = env_ops(&conts[0], wanted);
             match by_key.get(&key) {
                 Some((seen, first)) => {
                     shared += 1;
