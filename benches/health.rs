@@ -4,8 +4,8 @@
 //! when the gopher-lua oracle is available, the same inputs in real gopher-lua.
 //!
 //! Run: `cargo bench --bench health`. Optional environment:
-//! - `ARGOCD_MIRROR`: a bare argo-cd git mirror (default `/work/.mirror/argoproj+argo-cd/repo`)
-//! - `ARGO_LUA_ORACLE`: the oracle binary (default `/work/oracle/argo-lua-oracle`)
+//! - `ARGOCD_MIRROR`: an argo-cd git directory (clone or bare mirror)
+//! - `ARGO_LUA_ORACLE`: the oracle binary (default `target/oracle/argo-lua-oracle`)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -79,9 +79,12 @@ fn time(mut f: impl FnMut()) -> (Duration, Duration) {
 }
 
 fn upstream_script() -> Option<String> {
-    let mirror = std::env::var_os("ARGOCD_MIRROR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/.mirror/argoproj+argo-cd/repo"));
+    let Some(mirror) = std::env::var_os("ARGOCD_MIRROR").map(PathBuf::from) else {
+        eprintln!(
+            "SKIPPED: Argo CD's upstream script (set ARGOCD_MIRROR to an argo-cd git directory)"
+        );
+        return None;
+    };
     let out = Command::new("git")
         .arg("-C")
         .arg(&mirror)
@@ -136,7 +139,7 @@ fn main() {
     let upstream = upstream_script();
     let oracle = std::env::var_os("ARGO_LUA_ORACLE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/oracle/argo-lua-oracle"));
+        .unwrap_or_else(|| root.join("target/oracle/argo-lua-oracle"));
     let oracle = oracle.is_file().then_some(oracle);
     if oracle.is_none() {
         eprintln!("SKIPPED: gopher-lua oracle not found (set ARGO_LUA_ORACLE)");

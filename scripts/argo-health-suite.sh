@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 tag=${1:-v3.5.1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mirror=${ARGOCD_MIRROR:-/work/.mirror/argoproj+argo-cd/repo}
-if [ ! -e "$mirror" ]; then
-  echo "no argo-cd mirror at $mirror; cloning $tag (shallow)" >&2
+mirror=${ARGOCD_MIRROR:-}
+if [ -z "$mirror" ] || [ ! -e "$mirror" ]; then
+  echo "no ARGOCD_MIRROR; cloning argo-cd $tag (shallow)" >&2
   git clone --quiet --depth 1 --branch "$tag" https://github.com/argoproj/argo-cd "$tmp/argo-cd"
   mirror="$tmp/argo-cd"
 fi

@@ -57,7 +57,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `error: <context>: <context>: <cause>` on the first line, so the line Argo CD shows is complete.
+/// `error: <context>: <context>: <cause>` on the first line, so the line Argo CD shows is complete;
+/// then the diagnostic's hint, if any, on its own `hint:` line.
 pub fn report(e: &anyhow::Error) {
     eprintln!("error: {e:#}");
+    if let Some(hint) = crate::diag::hint_of(e) {
+        eprintln!("hint: {hint}");
+    }
 }

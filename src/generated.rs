@@ -1,12 +1,15 @@
-//! Generated artifacts: one command writes them all, `--check` proves the committed copies are fresh.
-//!
-//! An artifact is a whole file, or a marked region of a file (`<!-- BEGIN GENERATED: name -->` ...
-//! `<!-- END GENERATED: name -->`), so docs can live inside the hand-written README.
+//! The `gen` command: the registry of every generated file of the project. One run writes them
+//! all; `--check` proves the committed copies are fresh.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::io::ErrorKind;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+
+use crate::artifacts::{self, Artifact, Target};
+use crate::{health, karmada, render, sidecar};
 
 #[derive(clap::Args, Debug)]
 pub struct GenArgs {
@@ -18,36 +21,22 @@ pub struct GenArgs {
     pub root: PathBuf,
 }
 
-/// Where an artifact goes inside its file.
-pub enum Target {
-    WholeFile,
-    Region(&'static str),
-}
-
-pub struct Artifact {
-    /// Path relative to the repository root.
-    pub path: &'static str,
-    pub target: Target,
-    /// Renders the content from the repository root.
-    pub render: fn(&Path) -> Result<String>,
-}
-
-/// Every generated artifact of the project.
+/// Every artifact rendered from sources (the sidecar copies come on top, see [`run`]).
 pub fn artifacts() -> Vec<Artifact> {
     let mut all = vec![
         Artifact {
             path: "README.md",
             target: Target::Region("settings"),
-            render: crate::render::settings::readme_region,
+            render: render::settings::readme_region,
         },
         Artifact {
             path: "plugin/plugin.yaml",
             target: Target::WholeFile,
-            render: crate::render::settings::plugin_yaml,
+            render: render::settings::plugin_yaml,
         },
     ];
-    all.extend(crate::health::r#gen::artifacts());
-    all.extend(crate::argo::cmp::install::artifacts());
+    all.extend(health::r#gen::artifacts());
+    all.extend(karmada::interpreter::r#gen::artifacts());
     all
 }
 
@@ -55,9 +44,32 @@ pub fn run(args: GenArgs) -> Result<ExitCode> {
     // Keep going past a failing artifact so one run reports every problem.
     let mut stale = Vec::new();
     let mut failed = Vec::new();
+    // Whole files rendered in this run: a copy of one is fresh even while its source is rewritten.
+    let mut rendered: BTreeMap<&str, String> = BTreeMap::new();
     for a in artifacts() {
-        match refresh(&args, &a) {
+        let result = (a.render)(&args.root)
+            .with_context(|| format!("generating {}", a.path))
+            .and_then(|content| {
+                let was_stale =
+                    artifacts::refresh(&args.root, a.path, &a.target, &content, args.check)?;
+                if matches!(a.target, Target::WholeFile) {
+                    rendered.insert(a.path, content);
+                }
+                Ok(was_stale)
+            });
+        match result {
             Ok(true) => stale.push(a.path),
+            Ok(false) => {}
+            Err(e) => failed.push(format!("{e:#}")),
+        }
+    }
+    for &(copy, source) in sidecar::COPIES {
+        let result = source_text(&args, &rendered, source).and_then(|body| {
+            let text = sidecar::copy_text(source, &body);
+            artifacts::refresh(&args.root, copy, &Target::WholeFile, &text, args.check)
+        });
+        match result {
+            Ok(true) => stale.push(copy),
             Ok(false) => {}
             Err(e) => failed.push(format!("{e:#}")),
         }
@@ -74,59 +86,14 @@ pub fn run(args: GenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes one artifact (or, with `--check`, only compares it); `true` when it was stale.
-fn refresh(args: &GenArgs, a: &Artifact) -> Result<bool> {
-    let path = args.root.join(a.path);
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    let content = (a.render)(&args.root).with_context(|| format!("generating {}", a.path))?;
-    let wanted = match &a.target {
-        Target::WholeFile => content,
-        Target::Region(name) => {
-            replace_region(&current, name, &content).with_context(|| a.path.to_string())?
-        }
-    };
-    if wanted == current {
-        return Ok(false);
+/// The content of `source`: as rendered in this run, or the committed file if nothing renders it.
+fn source_text(args: &GenArgs, rendered: &BTreeMap<&str, String>, source: &str) -> Result<String> {
+    if let Some(text) = rendered.get(source) {
+        return Ok(text.clone());
     }
-    if !args.check {
-        std::fs::write(&path, wanted).with_context(|| format!("writing {}", a.path))?;
-        eprintln!("wrote {}", a.path);
-    }
-    Ok(true)
-}
-
-/// Replaces the text between the markers of region `name`, keeping the markers.
-pub fn replace_region(text: &str, name: &str, content: &str) -> Result<String> {
-    let begin = format!("<!-- BEGIN GENERATED: {name} -->");
-    let end = format!("<!-- END GENERATED: {name} -->");
-    let Some(b) = text.find(&begin) else {
-        bail!("marker `{begin}` not found");
-    };
-    let after_begin = b + begin.len();
-    let Some(e) = text[after_begin..].find(&end) else {
-        bail!("marker `{end}` not found after `{begin}`");
-    };
-    let e = after_begin + e;
-    let mut body = content.to_string();
-    if !body.ends_with('\n') {
-        body.push('\n');
-    }
-    Ok(format!("{}\n{}{}", &text[..after_begin], body, &text[e..]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replaces_only_the_region() {
-        let text = "a\n<!-- BEGIN GENERATED: x -->\nold\n<!-- END GENERATED: x -->\nb\n";
-        let out = replace_region(text, "x", "new").unwrap();
-        assert_eq!(
-            out,
-            "a\n<!-- BEGIN GENERATED: x -->\nnew\n<!-- END GENERATED: x -->\nb\n"
-        );
-        assert_eq!(replace_region(&out, "x", "new").unwrap(), out);
-        assert!(replace_region("nothing", "x", "new").is_err());
+    match std::fs::read_to_string(args.root.join(source)) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == ErrorKind::NotFound => bail!("{source}: missing"),
+        Err(e) => bail!("{source}: cannot read: {e}"),
     }
 }

@@ -2,12 +2,15 @@
 //! harness that make Argo CD and Karmada work as one multi-cluster GitOps system.
 
 pub mod argo;
+pub mod artifacts;
 pub mod cli;
 pub mod diag;
 pub mod exec;
 pub mod generated;
 pub mod health;
 pub mod karmada;
+pub mod kube;
 pub mod preview;
 pub mod render;
+pub mod sidecar;
 pub mod yaml;

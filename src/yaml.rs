@@ -41,6 +41,18 @@ pub fn parse_stream(text: &str, origin: &str) -> Result<Vec<Value>> {
         .collect())
 }
 
+/// Appends `text` as the body of a literal block scalar (`key: |`), each line indented by
+/// `indent` (empty lines stay empty). `text` must not start with a space.
+pub fn push_literal_block(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        if !line.is_empty() {
+            out.push_str(indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
 /// Parses exactly one YAML document (an empty text is `null`).
 pub fn parse_one(text: &str, origin: &str) -> Result<Value> {
     let mut docs = parse_stream(text, origin)?;

@@ -170,8 +170,8 @@ fn env_contract_is_exact() {
     assert_eq!(data["init"], "init-ran");
 }
 
-#[test]
-fn default_env_lists_karmada_apis_and_revision_flag_wins() {
+/// What the plugin sees with the default `--kube-version` and `--api-versions`, by variable.
+fn default_env() -> Vec<(String, String)> {
     let (repo, _) = checkout();
     let out = cmp(&[
         "run",
@@ -188,48 +188,36 @@ fn default_env_lists_karmada_apis_and_revision_flag_wins() {
         .as_str()
         .unwrap()
         .to_string();
+    env.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn default_api_versions() -> Vec<String> {
+    let env = default_env();
+    let (_, apis) = env
+        .iter()
+        .find(|(k, _)| k == "KUBE_API_VERSIONS")
+        .expect("KUBE_API_VERSIONS");
+    apis.split(',').map(str::to_string).collect()
+}
+
+#[test]
+fn default_env_lists_karmada_apis_and_revision_flag_wins() {
+    let env = default_env();
     let line = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .unwrap_or_else(|| panic!("{k} missing in\n{env}"))
-            .to_string()
+        env.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{k} missing in\n{env:?}"))
     };
     assert_eq!(line("KUBE_VERSION"), "1.31.0");
     assert_eq!(line("ARGOCD_APP_REVISION_SHORT"), "0123456");
-    let apis: Vec<&str> = line("KUBE_API_VERSIONS").leak().split(',').collect();
+    let apis = default_api_versions();
     let mut sorted = apis.clone();
     sorted.sort();
     assert_eq!(apis, sorted);
-    // Every served version and kind of Karmada's CRDs in the reference data.
-    if let Some(reference) = common::reference_dir("default_env_lists_karmada_apis") {
-        let crds = reference.join("karmada/crds/bases");
-        let mut checked = 0;
-        for group_dir in std::fs::read_dir(&crds).unwrap() {
-            for f in std::fs::read_dir(group_dir.unwrap().path()).unwrap() {
-                let crd: Value = serde_saphyr::from_str(&common::read(&f.unwrap().path())).unwrap();
-                let spec = &crd["spec"];
-                for v in spec["versions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|v| v["served"] == true)
-                {
-                    let gv = format!(
-                        "{}/{}",
-                        spec["group"].as_str().unwrap(),
-                        v["name"].as_str().unwrap()
-                    );
-                    let gvk = format!("{gv}/{}", spec["names"]["kind"].as_str().unwrap());
-                    assert!(
-                        apis.contains(&gv.as_str()) && apis.contains(&gvk.as_str()),
-                        "{gvk} not in KUBE_API_VERSIONS"
-                    );
-                    checked += 1;
-                }
-            }
-        }
-        assert!(checked >= 19, "only {checked} CRD versions found");
-    }
     for want in [
         "v1",
         "v1/ConfigMap",
@@ -238,8 +226,45 @@ fn default_env_lists_karmada_apis_and_revision_flag_wins() {
         "policy.karmada.io/v1alpha1/PropagationPolicy",
         "work.karmada.io/v1alpha2/ResourceBinding",
     ] {
-        assert!(apis.contains(&want), "{want} not in {apis:?}");
+        assert!(apis.iter().any(|a| a == want), "{want} not in {apis:?}");
     }
+}
+
+/// Every served version and kind of Karmada's CRDs in the reference data.
+#[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
+fn default_api_versions_cover_every_karmada_crd() {
+    let apis = default_api_versions();
+    let crds = common::reference_dir("default_env_lists_karmada_apis").join("karmada/crds/bases");
+    let mut checked = 0;
+    for group_dir in std::fs::read_dir(&crds).unwrap() {
+        for f in std::fs::read_dir(group_dir.unwrap().path()).unwrap() {
+            let crd: Value = serde_saphyr::from_str(&common::read(&f.unwrap().path())).unwrap();
+            let spec = &crd["spec"];
+            for v in spec["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| v["served"] == true)
+            {
+                let gv = format!(
+                    "{}/{}",
+                    spec["group"].as_str().unwrap(),
+                    v["name"].as_str().unwrap()
+                );
+                let gvk = format!("{gv}/{}", spec["names"]["kind"].as_str().unwrap());
+                assert!(
+                    apis.contains(&gv) && apis.contains(&gvk),
+                    "{gvk} not in KUBE_API_VERSIONS"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 19, "only {checked} CRD versions found");
 }
 
 #[test]
@@ -435,6 +460,27 @@ fn timeout_kills_the_plugin() {
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
+/// A background process holding the plugin's stdout cannot stretch the run past `--timeout`.
+#[test]
+fn timeout_covers_a_background_process_holding_stdout() {
+    let (out, elapsed) = failure("sleep 6 & echo hi", &["--timeout", "500ms"]);
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    // `sh` has normally exited by the deadline (only `sleep` holds stdout); on a loaded machine it
+    // may still be running, and is then killed.
+    let line = first_error_line(&out);
+    assert!(
+        line == format!("{IN_CMP}context deadline exceeded")
+            || line == format!("{IN_CMP}`sh -c \"sleep 6 & echo hi\"` failed signal: killed"),
+        "{line}"
+    );
+    assert!(
+        stderr(&out).contains("hint: the plugin ran past the deadline"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+}
+
 #[test]
 fn named_plugin_with_discovery_must_still_match() {
     let (repo, _) = checkout();
@@ -568,8 +614,7 @@ fn out_of_bounds_symlinks_are_refused() {
     );
 }
 
-/// The examples, as a repository of their own (this repository's bad-input corpus holds
-/// out-of-bounds symlinks on purpose, which repo-server would refuse).
+/// The examples, as a repository of their own.
 fn examples_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(
@@ -600,6 +645,55 @@ fn example_app(dir: &Path, path: &str) -> String {
     p.display().to_string()
 }
 
+/// `cmp run` on a copy of this very repository (its tracked files): repo-server would refuse the
+/// whole repository if any committed symlink left it, so the test fixtures must not.
+#[test]
+fn cmp_run_accepts_this_repository() {
+    let root = common::repo_root();
+    let listed = Command::new("git")
+        .args(["ls-files", "-z", "--cached"])
+        .current_dir(&root)
+        .output()
+        .expect("git ls-files");
+    assert!(
+        listed.status.success(),
+        "this test needs a git checkout: {}",
+        stderr(&listed)
+    );
+    let copy = tempfile::tempdir().unwrap();
+    for rel in listed.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let (from, to) = (root.join(rel), copy.path().join(rel));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            continue; // deleted in the work tree, not yet committed
+        };
+        if meta.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&from).unwrap(), &to).unwrap();
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    let out = guestbook_summary(copy.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let examples_only = guestbook_summary(examples_repo().path());
+    assert_eq!(stdout(&out), stdout(&examples_only));
+}
+
+/// `cmp run --summary` of examples/application.yaml (guestbook) with our plugin on `repo`.
+fn guestbook_summary(repo: &Path) -> Output {
+    let app = common::repo_root().join("examples/application.yaml");
+    cmp(&[
+        "run",
+        "--plugin",
+        &own_plugin(),
+        "--app",
+        &app.display().to_string(),
+        "--summary",
+        &repo.display().to_string(),
+    ])
+}
+
 #[test]
 fn own_plugin_renders_the_examples() {
     let repo = examples_repo();
@@ -608,15 +702,7 @@ fn own_plugin_renders_the_examples() {
         .join("examples/application.yaml")
         .display()
         .to_string();
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &own_plugin(),
-        "--app",
-        &app,
-        "--summary",
-        &repo_s,
-    ]);
+    let out = guestbook_summary(repo.path());
     assert!(out.status.success(), "{}", stderr(&out));
     insta::assert_snapshot!("own_plugin_guestbook_summary", stdout(&out));
 
@@ -690,10 +776,12 @@ fn own_plugin_renders_the_examples() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn example_application_matches_the_crd_and_names_our_plugin() {
-    let Some(reference) = common::reference_dir("example_application_matches_the_crd") else {
-        return;
-    };
+    let reference = common::reference_dir("example_application_matches_the_crd");
     let crd: Value = serde_saphyr::from_str(&common::read(
         &reference.join("argocd/application-crd.yaml"),
     ))
@@ -727,11 +815,12 @@ fn example_application_matches_the_crd_and_names_our_plugin() {
 /// `kubectl kustomize sidecar/` over the reference Argo CD v3.5.1 install (copied, since the
 /// overlay's remote resource is not reachable here).
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn sidecar_overlay_adds_the_plugin_to_repo_server() {
-    let Some(reference) = common::reference_dir("sidecar_overlay_adds_the_plugin_to_repo_server")
-    else {
-        return;
-    };
+    let reference = common::reference_dir("sidecar_overlay_adds_the_plugin_to_repo_server");
     let dir = tempfile::tempdir().unwrap();
     let overlay = dir.path().join("sidecar");
     copy_dir(&common::repo_root().join("sidecar"), &overlay);

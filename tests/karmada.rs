@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Result;
+use argocd_karmada_plugin::karmada::{Inputs, Overlay, Params};
 use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
-use argocd_karmada_plugin::render::{AppContext, Params};
 use serde_json::Value;
 
 /// Every Karmada CRD schema, by `apiVersion kind`.
-fn schemas(test: &str) -> Option<BTreeMap<String, CrdSchema>> {
-    let dir = common::reference_dir(test)?.join("karmada/crds/bases");
+fn schemas(test: &str) -> BTreeMap<String, CrdSchema> {
+    let dir = common::reference_dir(test).join("karmada/crds/bases");
     let mut out = BTreeMap::new();
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
@@ -35,7 +35,7 @@ fn schemas(test: &str) -> Option<BTreeMap<String, CrdSchema>> {
         }
     }
     assert!(out.contains_key("policy.karmada.io/v1alpha1 PropagationPolicy"));
-    Some(out)
+    out
 }
 
 fn is_karmada(obj: &Value) -> bool {
@@ -74,10 +74,12 @@ fn check_stream(what: &str, docs: &[Value], schemas: &BTreeMap<String, CrdSchema
 }
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn every_golden_snapshot_holds_valid_defaulted_policies() {
-    let Some(schemas) = schemas("golden snapshots vs Karmada CRDs") else {
-        return;
-    };
+    let schemas = schemas("golden snapshots vs Karmada CRDs");
     let dir = common::repo_root().join("tests/snapshots");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -109,30 +111,32 @@ impl Lib {
         let text =
             format!("apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\n{placement}");
         std::fs::write(self.dir.path().join("karmada.yaml"), text)?;
-        std::fs::create_dir_all(self.dir.path().join("overlays/m2"))?;
-        let ctx = AppContext {
-            app_name: "My_App".into(),
-            namespace: "dest".into(),
-            app_dir: self.dir.path().to_path_buf(),
-            display_dir: String::new(),
-            params: Params::default(),
-            kube_version: None,
-            api_versions: Vec::new(),
+        let app = Inputs {
+            app_name: "My_App",
+            namespace: "dest",
+            origins: &[],
         };
-        let p = Placement::load(&ctx)?;
+        let p = Placement::load(
+            &self.dir.path().join("karmada.yaml"),
+            "karmada.yaml",
+            &Params::default(),
+        )?;
         let mut objs = argocd_karmada_plugin::yaml::parse_stream(objects, "app")?;
         // The "overlay" is the base with one more replica and another config value.
         let base = objs.clone();
-        let overlay = move |_: &Path| -> Result<Vec<Value>> {
+        let overlay = move |dir: &str| -> Result<Overlay> {
             let mut o = base.clone();
             for obj in &mut o {
                 if obj["kind"] == "ConfigMap" {
                     obj["data"]["mode"] = "overlay".into();
                 }
             }
-            Ok(o)
+            Ok(Overlay {
+                objects: o,
+                origin: format!("{dir} (overlay)"),
+            })
         };
-        let policies = policy::build(&ctx, &p, &mut objs, &overlay)?;
+        let policies = policy::build(app, &p, &mut objs, &overlay)?;
         objs.extend(policies);
         Ok(objs)
     }
@@ -217,10 +221,12 @@ overrides:
 ";
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn policies_validate_for_every_placement_feature() {
-    let Some(schemas) = schemas("placement features vs Karmada CRDs") else {
-        return;
-    };
+    let schemas = schemas("placement features vs Karmada CRDs");
     let placements = [
         "clusters: {names: [m1, m2]}\n".to_string(),
         format!("clusters: {{names: [m1, m2]}}\nreplicas: {{weights: {{m1: 2, m2: 1}}}}\n{OVERRIDES}"),
@@ -273,10 +279,12 @@ fn run_generate(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn examples_render_valid_policies_through_the_binary() {
-    let Some(schemas) = schemas("examples vs Karmada CRDs") else {
-        return;
-    };
+    let schemas = schemas("examples vs Karmada CRDs");
     let examples: Vec<PathBuf> = ["guestbook", "kustomize-overlays"]
         .iter()
         .map(|e| common::repo_root().join("examples").join(e))
@@ -324,10 +332,12 @@ fn placement_errors_through_the_binary_name_file_field_and_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn schema_check_rejects_fields_karmada_would_prune_or_refuse() {
-    let Some(schemas) = schemas("schema check self-test") else {
-        return;
-    };
+    let schemas = schemas("schema check self-test");
     let pp = &schemas["policy.karmada.io/v1alpha1 PropagationPolicy"];
     let good = serde_json::json!({
         "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
@@ -368,11 +378,13 @@ fn readme_reference_example_is_a_valid_placement() {
 /// Karmada's own sample objects read into our typed objects and written back unchanged: the types
 /// hold every field the samples use, with Karmada's names.
 #[test]
+#[cfg_attr(
+    not(has_reference),
+    ignore = "needs ../shared/reference: set ARGOCD_KARMADA_SHARED"
+)]
 fn karmada_samples_round_trip_through_the_typed_objects() {
     use argocd_karmada_plugin::karmada::api;
-    let Some(reference) = common::reference_dir("Karmada samples round trip") else {
-        return;
-    };
+    let reference = common::reference_dir("Karmada samples round trip");
     fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(doc: &Value) -> Value {
         let typed: T =
             serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{e}: {doc:#}"));

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 5] = [
+const CASE_FILES: [&str; 6] = [
     "env",
     "args",
     "source",
-    "helm-output.yaml",
     "expected-error.txt",
+    "expected-hint.txt",
+    "symlinks",
 ];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
@@ -81,27 +82,17 @@ impl Case {
         for tool in wanted.split_whitespace() {
             match tool {
                 "kubectl" | "kustomize" => {
-                    if let Some(path) = which(tool) {
+                    if let Some(path) = common::which(tool) {
                         std::os::unix::fs::symlink(path, tools.join(tool)).unwrap();
                     } else {
                         panic!("{name}: needs `{tool}` on PATH");
                     }
                 }
-                "helm" => {
-                    let output = case_dir.join("helm-output.yaml");
-                    let output = if output.exists() {
-                        output
-                    } else {
-                        tmp.path().join("empty.yaml")
-                    };
-                    if !output.exists() {
-                        std::fs::write(&output, "").unwrap();
-                    }
-                    write_fake_helm(&tools, &helm_log, &output);
-                }
+                "helm" => write_helm_wrapper(&tools, &helm_log, &common::helm()),
                 other => panic!("{name}/env: unknown TEST_TOOLS entry {other:?}"),
             }
         }
+        make_symlinks(case_dir, &app);
         extra_setup(&name, &app);
         Case {
             name,
@@ -130,7 +121,7 @@ impl Case {
             .unwrap()
     }
 
-    /// The fake helm's argv, with the temp paths made stable.
+    /// helm's argv as the wrapper recorded it, with the temp paths made stable.
     fn helm_argv(&self) -> Option<String> {
         let log = std::fs::read_to_string(&self.helm_log).ok()?;
         let tmp = self.repo.parent().unwrap().to_string_lossy().into_owned();
@@ -149,9 +140,9 @@ impl Case {
     }
 }
 
-/// Test-only stand-in for helm: records its argv (and the content of every `--values` file) and
-/// prints a fixed manifest file.
-fn write_fake_helm(tools: &Path, log: &Path, output: &Path) {
+/// Real helm behind a wrapper that records its argv (and the content of every `--values` file),
+/// so the goldens show both what we pass and what helm renders from it.
+fn write_helm_wrapper(tools: &Path, log: &Path, helm: &Path) {
     let script = format!(
         "#!/bin/sh\n\
          : > '{log}'\n\
@@ -161,20 +152,43 @@ fn write_fake_helm(tools: &Path, log: &Path, output: &Path) {
          \x20 if [ \"$prev\" = --values ]; then printf 'values: %s\\n' \"$(cat \"$a\")\" >> '{log}'; fi\n\
          \x20 prev=\"$a\"\n\
          done\n\
-         if [ -n \"$FAKE_HELM_FAIL\" ]; then echo \"$FAKE_HELM_FAIL\" >&2; exit 1; fi\n\
-         cat '{output}'\n",
+         exec '{helm}' \"$@\"\n",
         log = log.display(),
-        output = output.display(),
+        helm = helm.display(),
     );
     let path = tools.join("helm");
     std::fs::write(&path, script).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    // The script itself needs sh and cat.
+    // The wrapper itself needs sh and cat.
     for t in ["sh", "cat"] {
-        if let Some(p) = which(t) {
+        if let Some(p) = common::which(t) {
             let _ = std::os::unix::fs::symlink(p, tools.join(t));
         }
+    }
+}
+
+/// `symlinks` (`path -> target` lines): links made in the temp copy only. A committed link that
+/// leaves the repository would make Argo CD refuse every app of this repository.
+fn make_symlinks(case_dir: &Path, app: &Path) {
+    let file = case_dir.join("symlinks");
+    if !file.exists() {
+        return;
+    }
+    for line in common::read(&file).lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (link, target) = line.split_once(" -> ").unwrap_or_else(|| {
+            panic!(
+                "{}: expected `path -> target`, found {line:?}",
+                file.display()
+            )
+        });
+        let link = app.join(link);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &link).unwrap();
     }
 }
 
@@ -189,14 +203,6 @@ fn extra_setup(case: &str, app: &Path) {
         }
         std::fs::write(app.join("big.yaml"), text).unwrap();
     }
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(tool))
-            .find(|p| p.is_file())
-    })
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -219,6 +225,36 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Whether a case runs real helm (`helm` in `TEST_TOOLS`).
+fn uses_helm(case_dir: &Path) -> bool {
+    let env = case_dir.join("env");
+    env.exists()
+        && common::read(&env).lines().any(|l| {
+            l.trim()
+                .strip_prefix("TEST_TOOLS=")
+                .is_some_and(|tools| tools.split_whitespace().any(|t| t == "helm"))
+        })
+}
+
+/// The cases under `tests/<dir>` that do (or do not) run real helm; never too few.
+fn cases(dir: &str, helm: bool) -> Vec<PathBuf> {
+    let cases: Vec<PathBuf> = case_dirs(dir)
+        .into_iter()
+        .filter(|d| uses_helm(d) == helm)
+        .collect();
+    let least = match (dir, helm) {
+        ("bad-input", false) => 25,
+        (_, true) => 2,
+        _ => 10,
+    };
+    assert!(
+        cases.len() >= least,
+        "only {} cases in tests/{dir}",
+        cases.len()
+    );
+    cases
+}
+
 fn case_dirs(dir: &str) -> Vec<PathBuf> {
     let root = common::repo_root().join("tests").join(dir);
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -232,8 +268,22 @@ fn case_dirs(dir: &str) -> Vec<PathBuf> {
 
 #[test]
 fn golden_renders() {
+    golden(cases("render", false));
+}
+
+/// The helm cases (the helm example among them), through real helm.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: run scripts/install-helm.sh, put it on PATH or set HELM_BIN"
+)]
+fn golden_renders_with_helm() {
+    golden(cases("render", true));
+}
+
+fn golden(cases: Vec<PathBuf>) {
     let mut failures = Vec::new();
-    for dir in case_dirs("render") {
+    for dir in cases {
         let case = Case::new(&dir);
         let out = case.run();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -263,8 +313,20 @@ fn golden_renders() {
 
 #[test]
 fn bad_input_corpus() {
-    let cases = case_dirs("bad-input");
-    assert!(cases.len() >= 25, "only {} bad-input cases", cases.len());
+    bad_input(cases("bad-input", false));
+}
+
+/// The helm failure cases, through real helm.
+#[test]
+#[cfg_attr(
+    not(has_helm),
+    ignore = "needs helm: run scripts/install-helm.sh, put it on PATH or set HELM_BIN"
+)]
+fn bad_input_corpus_with_helm() {
+    bad_input(cases("bad-input", true));
+}
+
+fn bad_input(cases: Vec<PathBuf>) {
     let mut failures = Vec::new();
     for dir in cases {
         let case = Case::new(&dir);
@@ -289,6 +351,16 @@ fn bad_input_corpus() {
                 "first stderr line\n    {first}\n  expected\n    {expected}"
             ));
         }
+        let hint_file = dir.join("expected-hint.txt");
+        if hint_file.exists() {
+            let want = format!("hint: {}", common::read(&hint_file).trim_end_matches('\n'));
+            let second = stderr.lines().nth(1).unwrap_or("");
+            if second != want {
+                problems.push(format!(
+                    "second stderr line\n    {second}\n  expected\n    {want}"
+                ));
+            }
+        }
         if stderr.contains("panicked") {
             problems.push(format!("panic: {stderr}"));
         }
@@ -297,31 +369,6 @@ fn bad_input_corpus() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-}
-
-/// The real helm, when installed, renders the bundled chart (the goldens use a recording stand-in).
-#[test]
-fn real_helm_renders_the_example_chart() {
-    let Some(helm) = which("helm") else {
-        eprintln!(
-            "!!!!!!!! SKIPPED CHECK: real_helm_renders_the_example_chart (helm not installed) !!!!!!!!"
-        );
-        return;
-    };
-    let out = Command::new(common::bin())
-        .args(["generate", "examples/helm"])
-        .current_dir(common::repo_root())
-        .env("HELM_BIN", helm)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("name: helm-echo"), "{stdout}");
-    assert!(stdout.contains("echo-server:1.0.1"), "{stdout}");
 }
 
 /// The README quick-start command works from a fresh clone (no external tools for guestbook).
@@ -347,6 +394,33 @@ fn quick_start_renders_guestbook_without_tools() {
         kinds.starts_with(&["ConfigMap", "Deployment", "Service"]),
         "{kinds:?}"
     );
+}
+
+/// Regression: `gen` read an unreadable file as empty, called it stale and overwrote it.
+#[test]
+fn gen_never_overwrites_a_file_it_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("plugin")).unwrap();
+    let bytes = b"# hand edits \xff\xfe not UTF-8\n";
+    std::fs::write(tmp.path().join("plugin/plugin.yaml"), bytes).unwrap();
+    for args in [&["gen"][..], &["gen", "--check"][..]] {
+        let out = Command::new(common::bin())
+            .args(args)
+            .arg("--root")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("plugin/plugin.yaml: cannot read: "),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("plugin/plugin.yaml")).unwrap(),
+            bytes
+        );
+    }
 }
 
 /// Committed generated files (plugin.yaml, README settings) match the settings table.

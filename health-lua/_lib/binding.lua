@@ -2,6 +2,7 @@
 -- each judged by the kind of the bound resource (see DESIGN.md "Health semantics").
 local common = require("common")
 local kinds = require("kinds")
+local summary = require("summary")
 
 local M = {}
 
@@ -16,7 +17,7 @@ local function member(item, check, replicas)
     -- Karmada omits `applied: false`; a failed apply shows only as an appliedMessage.
     local message = common.text(item.appliedMessage)
     if message ~= nil then
-      return common.verdict("Degraded", "apply failed: " .. message)
+      return common.verdict("Degraded", "apply failed", message)
     end
     if item.applied == false then
       return common.verdict("Degraded", "not applied")
@@ -120,7 +121,7 @@ function M.health(obj)
     if v.status == "Healthy" then
       ok = ok + 1
     else
-      bad[#bad + 1] = { name = name, status = v.status, detail = v.detail }
+      bad[#bad + 1] = { name = name, status = v.status, detail = v.detail, reason = v.reason }
       worst = common.worse(worst, v.status)
     end
   end
@@ -133,7 +134,7 @@ function M.health(obj)
   if #targets == 1 then
     label = "cluster healthy"
   end
-  return { status = worst, message = common.summary(ok, #targets, label, notes, bad) }
+  return { status = worst, message = summary.message(ok, #targets, label, notes, bad, "clusters") }
 end
 
 return M

@@ -95,9 +95,19 @@ end
 -- The verdict of a healthy member (shared: its detail is never shown, so none is built).
 M.HEALTHY = { status = "Healthy" }
 
--- One verdict: a health code and a short detail ("1/3 available"), detail may be nil.
-function M.verdict(status, detail)
-  return { status = status, detail = detail }
+-- One verdict: a health code, a short detail ("1/3 available", "apply failed") and the text behind
+-- it (an appliedMessage, a condition message); both may be nil. Members whose verdicts have the
+-- same status, detail and reason are grouped in summary messages.
+function M.verdict(status, detail, reason)
+  return { status = status, detail = detail, reason = M.text(reason) }
+end
+
+-- A verdict as one text: `detail[: reason]` (nil without a detail).
+function M.describe(v)
+  if v.detail == nil then
+    return nil
+  end
+  return M.with(v.detail, v.reason)
 end
 
 -- Joins `prefix: text` when text is non-empty.
@@ -117,56 +127,6 @@ function M.from_karmada_health(health)
     return M.verdict("Degraded", "unhealthy")
   end
   return M.verdict("Progressing", "health not reported yet")
-end
-
--- Limits of a summary message: at most this many named entries, and stop naming once the
--- message is this long (the full count is always given first).
-M.MAX_NAMED = 5
-M.MAX_CHARS = 240
-
--- Builds `<ok>/<total> <label>[; note][; name: detail][; +N more]`, e.g. with the label
--- "clusters healthy".
--- `bad` is a list of { name = string, status = code, detail = string|nil }; it is sorted here,
--- worst first, then by name, so the message never depends on input or table order.
-function M.summary(ok, total, label, notes, bad)
-  local parts = { tostring(ok) .. "/" .. tostring(total) .. " " .. label }
-  local length = #parts[1]
-  for _, note in ipairs(notes) do
-    parts[#parts + 1] = note
-    length = length + 2 + #note
-  end
-  -- Input order breaks ties, so equal entries sort the same in every Lua implementation.
-  for i, e in ipairs(bad) do
-    e.order = i
-  end
-  table.sort(bad, function(a, b)
-    local ra = M.RANK[a.status]
-    local rb = M.RANK[b.status]
-    if ra ~= rb then
-      return ra > rb
-    end
-    if a.name ~= b.name then
-      return a.name < b.name
-    end
-    return a.order < b.order
-  end)
-  local named = 0
-  for _, e in ipairs(bad) do
-    if named >= M.MAX_NAMED or (named > 0 and length >= M.MAX_CHARS) then
-      break
-    end
-    local line = e.name .. ": " .. e.status
-    if e.detail ~= nil then
-      line = e.name .. ": " .. e.detail
-    end
-    parts[#parts + 1] = line
-    length = length + 2 + #line
-    named = named + 1
-  end
-  if named < #bad then
-    parts[#parts + 1] = "+" .. tostring(#bad - named) .. " more"
-  end
-  return table.concat(parts, "; ")
 end
 
 return M

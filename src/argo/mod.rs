@@ -1,5 +1,6 @@
 //! Argo CD's contracts: the CMP server and the Lua health VM.
 
 pub mod cmp;
+pub mod health;
 pub mod lua;
 pub mod settings;

@@ -36,11 +36,9 @@ pub struct ResourceOverrides {
 pub fn config_map_key(obj: &Value) -> (String, String) {
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    // schema.ParseGroupVersion: "v1" has no group; more than one '/' is invalid (empty GVK).
-    let group = match api_version.split('/').collect::<Vec<_>>()[..] {
-        [_] => "",
-        [g, _] => g,
-        _ => return (String::new(), String::new()),
+    // An apiVersion that ParseGroupVersion rejects (`a/b/c`) gives an empty GVK.
+    let Some(group) = crate::kube::api_group(api_version) else {
+        return (String::new(), String::new());
     };
     (group.to_string(), kind.to_string())
 }

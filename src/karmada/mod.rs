@@ -6,13 +6,14 @@
 //! - `policy`: (Cluster)PropagationPolicy / (Cluster)OverridePolicy for the rendered objects
 //! - `overrides`: `overrides:` entries turned into override rules per object
 //! - `defaults`: what Karmada's webhooks and CRD defaults do to a stored policy
-//! - `scope`, `naming`, `fields`, `schema`: object scope, DNS-1123 names, field-by-field reading
-//!   with did-you-mean errors, CRD-schema validation (for tests)
+//! - `scope`, `naming`, `schema`: object scope, policy names, CRD-schema validation (for tests)
+//! - `interpreter`: interpreter customizations that make a template's status truthful
 
 pub mod api;
 pub mod defaults;
-pub mod fields;
 pub mod imageparser;
+pub mod inputs;
+pub mod interpreter;
 pub mod naming;
 pub mod overridemanager;
 pub mod overrides;
@@ -21,3 +22,5 @@ pub mod placement;
 pub mod policy;
 pub mod schema;
 pub mod scope;
+
+pub use inputs::{Inputs, Origin, Overlay, OverlayRenderer, Param, Params};

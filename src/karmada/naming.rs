@@ -1,17 +1,6 @@
 //! Policy names (DNS-1123 labels derived from the app name) and name checks.
 
-/// Longest DNS-1123 label.
-pub const MAX_LABEL: usize = 63;
-
-/// Lower-case alphanumerics and '-', starting and ending alphanumeric, at most 63 characters.
-pub fn is_dns1123_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_LABEL
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
+pub use crate::kube::{MAX_LABEL, is_dns1123_label};
 
 /// Karmada's affinityName: a qualified name part (1-32 chars; alphanumerics, '-', '_', '.';
 /// alphanumeric at both ends).

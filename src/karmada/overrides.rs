@@ -13,12 +13,11 @@ use super::api::{
     CommandArgsOverrider, ImageComponent, ImageOverrider, ImagePredicate, LabelAnnotationOverrider,
     OverriderOperator, Overriders, PlaintextOverrider, RuleWithCluster,
 };
-use super::fields::error;
 use super::overridemanager::{self, OverrideError};
 use super::placement::{ContainerArgs, Override, PatchOpKind, Placement};
 use super::policy::Item;
 use super::scope;
-use crate::render::AppContext;
+use crate::diag::error;
 
 mod overlay;
 
@@ -146,12 +145,11 @@ impl Rules {
 
 /// The override rules of every overridden object.
 pub fn rules(
-    ctx: &AppContext,
     placement: &Placement,
     objects: &[Value],
     items: &[Item],
     normalize: Normalizer<'_>,
-    overlay: super::policy::OverlayRenderer<'_>,
+    overlay: super::OverlayRenderer<'_>,
 ) -> Result<Rules> {
     let file = placement.file.as_str();
     let mut out = Rules::default();
@@ -180,9 +178,7 @@ pub fn rules(
             ));
         }
         let overlay_diffs = match &entry.kustomize {
-            Some(dir) => {
-                overlay_patches(ctx, file, &path, dir, objects, items, normalize, overlay)?
-            }
+            Some(dir) => overlay_patches(file, &path, dir, objects, items, normalize, overlay)?,
             None => BTreeMap::new(),
         };
         let fixed = Fixed::new(file, entry);

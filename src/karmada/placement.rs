@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::fields::{Field, error};
+use crate::diag::{Field, error};
 
 mod parse;
-use crate::render::AppContext;
+use super::Params;
 use parse::*;
 
 pub const API_VERSION: &str = "argocd-karmada-plugin/v1alpha1";
@@ -24,8 +26,8 @@ pub struct Placement {
     pub clusters: Clusters,
     pub replicas: Replicas,
     pub spread: Vec<Spread>,
-    /// Propagate referenced ConfigMaps/Secrets/ServiceAccounts/PVCs along (default on).
-    pub propagate_deps: bool,
+    /// Propagate referenced ConfigMaps/Secrets/ServiceAccounts/PVCs along.
+    pub propagate_deps: PropagateDeps,
     pub failover: Option<Failover>,
     pub conflict_resolution: ConflictResolution,
     pub priority: i32,
@@ -38,6 +40,17 @@ pub struct Placement {
     pub schedule_priority_class: Option<String>,
     pub tolerations: Vec<Toleration>,
     pub overrides: Vec<Override>,
+}
+
+/// `propagateDeps`: on unless the file says `false`, for a parsed file and for
+/// `Placement::default()` alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PropagateDeps(pub bool);
+
+impl Default for PropagateDeps {
+    fn default() -> Self {
+        PropagateDeps(true)
+    }
 }
 
 /// Which member clusters: one affinity, or ordered affinity groups (tried in order; failover).
@@ -368,14 +381,14 @@ const TOP_KEYS: &[&str] = &[
 const AFFINITY_KEYS: &[&str] = &["names", "selector", "exclude", "provider", "region", "zone"];
 
 impl Placement {
-    /// Reads `karmada.yaml` from the app directory and applies the plugin parameters.
-    pub fn load(ctx: &AppContext) -> Result<Placement> {
-        let shown = ctx.display("karmada.yaml");
-        let text = std::fs::read_to_string(ctx.app_dir.join("karmada.yaml"))
-            .with_context(|| format!("{shown}: cannot read"))?;
-        let doc = crate::yaml::parse_one(&text, &shown)?;
-        let mut placement = Placement::parse(&doc, &shown)?;
-        placement.apply_params(&ctx.params)?;
+    /// Reads the placement file at `path` (named `shown` in messages) and applies the plugin
+    /// parameters.
+    pub fn load(path: &Path, shown: &str, params: &Params) -> Result<Placement> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{shown}: cannot read"))?;
+        let doc = crate::yaml::parse_one(&text, shown)?;
+        let mut placement = Placement::parse(&doc, shown)?;
+        placement.apply_params(params)?;
         placement.validate()?;
         Ok(placement)
     }
@@ -421,7 +434,10 @@ impl Placement {
             clusters,
             replicas: obj.opt("replicas", parse_replicas)?.unwrap_or_default(),
             spread: obj.opt("spread", parse_spread)?.unwrap_or_default(),
-            propagate_deps: obj.opt("propagateDeps", |f| f.bool())?.unwrap_or(true),
+            propagate_deps: obj
+                .opt("propagateDeps", |f| f.bool())?
+                .map(PropagateDeps)
+                .unwrap_or_default(),
             failover: obj.opt("failover", parse_failover)?,
             conflict_resolution: obj
                 .opt("conflictResolution", |f| {
@@ -458,11 +474,11 @@ impl Placement {
     }
 
     /// Plugin parameters win over the file.
-    pub fn apply_params(&mut self, params: &crate::render::Params) -> Result<()> {
+    pub fn apply_params(&mut self, params: &Params) -> Result<()> {
         let file = self.file.clone();
         let param_err =
             |name: &str, msg: String| anyhow::anyhow!("{file}: parameter `{name}`: {msg}");
-        if let Some(names) = &params.clusters {
+        if let Some(names) = params.clusters.as_ref().map(|p| &p.value) {
             let names = clean_names(names).map_err(|m| param_err("clusters", m))?;
             // An empty list (e.g. cleared in the Argo CD UI) keeps the file's clusters.
             if !names.is_empty() {
@@ -480,7 +496,7 @@ impl Placement {
                 });
             }
         }
-        if let Some(exclude) = &params.exclude_clusters {
+        if let Some(exclude) = params.exclude_clusters.as_ref().map(|p| &p.value) {
             let exclude = clean_names(exclude).map_err(|m| param_err("exclude-clusters", m))?;
             match &mut self.clusters {
                 Clusters::One(a) => a.exclude = exclude,
@@ -491,7 +507,7 @@ impl Placement {
                 }
             }
         }
-        if let Some(mode) = &params.replicas_mode {
+        if let Some(mode) = params.replicas_mode.as_ref().map(|p| &p.value) {
             let mode = mode.trim();
             self.replicas = match mode {
                 "Duplicated" => Replicas::Duplicated,
@@ -502,18 +518,12 @@ impl Placement {
                 "AvailableReplicas" => Replicas::Dynamic,
                 "Aggregated" => Replicas::Aggregated,
                 other => {
-                    let hint = crate::diag::suggestion(other, REPLICA_MODES.iter().copied());
-                    return Err(param_err(
-                        "replicas-mode",
-                        format!(
-                            "\"{other}\" is not one of {}{hint}",
-                            REPLICA_MODES.map(|m| format!("\"{m}\"")).join(", ")
-                        ),
-                    ));
+                    let why = crate::diag::not_one_of(other, REPLICA_MODES);
+                    return Err(param_err("replicas-mode", why));
                 }
             };
         }
-        if let Some(weights) = &params.weights {
+        if let Some(weights) = params.weights.as_ref().map(|p| &p.value) {
             let mut list = Vec::new();
             for (cluster, w) in weights {
                 let w: i64 = w.trim().parse().map_err(|_| {
@@ -642,7 +652,7 @@ impl Placement {
             application: Some(_),
             ..
         }) = &self.failover
-            && !self.propagate_deps
+            && !self.propagate_deps.0
         {
             return Err(error(
                 file,

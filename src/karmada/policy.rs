@@ -1,7 +1,6 @@
 //! Building PropagationPolicy / OverridePolicy (and their Cluster variants) for the app's objects.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
@@ -14,13 +13,10 @@ use super::naming;
 use super::overrides::Rules;
 use super::placement::Placement;
 use super::scope::{self, Scopes};
-use crate::render::AppContext;
+use super::{Inputs, OverlayRenderer};
 pub(crate) use spec::cluster_names;
 use spec::{override_policy, propagation_policy};
 use waves::Waves;
-
-/// Renders a kustomize directory (used for per-cluster overlays).
-pub type OverlayRenderer<'a> = &'a dyn Fn(&Path) -> Result<Vec<Value>>;
 
 pub use super::api::POLICY_API_VERSION;
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
@@ -81,22 +77,28 @@ impl Item {
 /// The policies for `objects`; adjusts objects as Argo CD would apply them (destination namespace
 /// filled in, `spec.replicas` dropped from FederatedHPA targets, sync waves on Namespaces).
 pub fn build(
-    ctx: &AppContext,
+    app: Inputs<'_>,
     placement: &Placement,
     objects: &mut Vec<Value>,
     overlay: OverlayRenderer<'_>,
 ) -> Result<Vec<Value>> {
     let scopes = Scopes::from_objects(objects);
-    let origin = "the rendered app";
-    let normalize = |objs: &mut Vec<Value>, origin: &str| -> Result<Vec<Item>> {
-        let mut items = normalize(ctx, &scopes, objs, origin)?;
+    let normalize_at = |objs: &mut Vec<Value>, at: &dyn Fn(usize) -> String| {
+        let mut items = normalize(app.namespace, &scopes, objs, at)?;
         drop_scaled_replicas(objs, &mut items);
         Ok(items)
     };
-    let items = normalize(objects, origin)?;
-    let rules = super::overrides::rules(ctx, placement, objects, &items, &normalize, overlay)?;
+    // Overlay objects are named by position; the app's own by where they were rendered from.
+    let normalize = |objs: &mut Vec<Value>, origin: &str| -> Result<Vec<Item>> {
+        normalize_at(objs, &|i| format!("{origin}: object #{}", i + 1))
+    };
+    let items = normalize_at(objects, &|i| match app.origins.get(i) {
+        Some(at) => at.clone(),
+        None => format!("the rendered app: object #{}", i + 1),
+    })?;
+    let rules = super::overrides::rules(placement, objects, &items, &normalize, overlay)?;
 
-    let app = ctx.app_name.as_str();
+    let app = app.app_name;
     // Namespaces in order of first appearance.
     let mut namespaces: Vec<&str> = Vec::new();
     for it in items.iter().filter(|it| it.propagated) {
@@ -174,31 +176,39 @@ fn to_value(obj: impl serde::Serialize) -> Result<Value> {
 }
 
 /// Checks identity fields, fills the destination namespace, clears namespaces of cluster-scoped
-/// objects and rejects duplicates.
+/// objects and rejects duplicates: the one place that decides object identity (group, kind,
+/// namespace as Argo CD applies it, name), since only here is every object's scope known.
+/// `at(i)` names object `i` in messages.
 fn normalize(
-    ctx: &AppContext,
+    destination: &str,
     scopes: &Scopes,
     objects: &mut [Value],
-    origin: &str,
+    at: &dyn Fn(usize) -> String,
 ) -> Result<Vec<Item>> {
     let mut items: Vec<Item> = Vec::with_capacity(objects.len());
     let mut seen: BTreeMap<ObjectKey, usize> = BTreeMap::new();
     for (index, obj) in objects.iter_mut().enumerate() {
-        let doc = index + 1;
         let text = |v: &Value, field: &str| -> Result<String> {
             match v.pointer(field).and_then(Value::as_str) {
                 Some(s) if !s.is_empty() => Ok(s.to_string()),
                 _ => bail!(
-                    "{origin}: object #{doc}: missing {}",
+                    "{}: missing {}",
+                    at(index),
                     field.trim_start_matches('/').replace('/', ".")
                 ),
             }
         };
         let api_version = text(obj, "/apiVersion")?;
+        if crate::kube::api_group(&api_version).is_none() {
+            bail!(
+                "{}: apiVersion: \"{api_version}\" is not a valid apiVersion (`group/version` or `version`)",
+                at(index)
+            );
+        }
         let kind = text(obj, "/kind")?;
         let name = text(obj, "/metadata/name")?;
         let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
-            bail!("{origin}: object #{doc}: metadata must be a mapping");
+            bail!("{}: metadata must be a mapping", at(index));
         };
         let namespace = if scopes.is_cluster_scoped(&api_version, &kind) {
             // Argo CD applies cluster-scoped objects without a namespace.
@@ -212,13 +222,14 @@ fn normalize(
             {
                 Some(ns) => Some(ns.to_string()),
                 None => {
-                    if ctx.namespace.is_empty() {
+                    if destination.is_empty() {
                         bail!(
-                            "{origin}: {kind} {name} has no namespace and the destination namespace is unknown; set the Application's destination namespace (ARGOCD_APP_NAMESPACE)"
+                            "{}: {kind} {name} has no namespace and the destination namespace is unknown; set the Application's destination namespace (ARGOCD_APP_NAMESPACE)",
+                            at(index)
                         );
                     }
-                    insert_after_name(meta, json!(ctx.namespace));
-                    Some(ctx.namespace.clone())
+                    insert_after_name(meta, json!(destination));
+                    Some(destination.to_string())
                 }
             }
         };
@@ -233,12 +244,16 @@ fn normalize(
         };
         if let Some(first) = seen.insert(item.key(), index) {
             let prev = &items[first];
+            let versions = if prev.api_version == item.api_version {
+                String::new()
+            } else {
+                format!(" as {}, here as {}", prev.api_version, item.api_version)
+            };
             bail!(
-                "{origin}: duplicate object {}: object #{} ({}) and object #{doc} ({}) have the same group, kind, namespace and name",
+                "{}: duplicate object {} (first in {}{versions})",
+                at(index),
                 item.key().display(),
-                first + 1,
-                prev.api_version,
-                item.api_version
+                at(first),
             );
         }
         items.push(item);

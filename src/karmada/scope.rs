@@ -65,9 +65,10 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("search.karmada.io", "ResourceRegistry"),
 ];
 
-/// The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``).
+/// The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> ``); objects with an invalid
+/// apiVersion (`a/b/c`) are rejected before policies are built, so they never get here.
 pub fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    crate::kube::api_group(api_version).unwrap_or_default()
 }
 
 /// Karmada's own API objects live on the control plane; no policy propagates them.

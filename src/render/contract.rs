@@ -11,8 +11,12 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
+use super::AppContext;
 use super::settings::{self, Collection, SETTINGS, Setting, SettingValue};
-use super::{AppContext, Params};
+use crate::argo::cmp::env::escape_param_name;
+use crate::diag::{Diagnostic, error};
+use crate::karmada::{Origin, Params};
+use crate::kube::is_dns1123_label;
 
 /// The process environment as a map (tests pass their own).
 pub type Env = BTreeMap<String, String>;
@@ -84,39 +88,32 @@ pub fn app_context(dir: Option<&Path>, env: &Env) -> Result<AppContext> {
     })
 }
 
-/// A Kubernetes namespace name: DNS-1123 label.
-pub fn is_dns1123_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
 /// The effective plugin parameters.
 pub fn params(env: &Env) -> Result<Params> {
     let from_json = app_parameters(env)?;
     let mut out = Params::default();
     for s in SETTINGS {
         let (origin, value) = if let Some(v) = from_json.get(s.name) {
-            ("ARGOCD_APP_PARAMETERS".to_string(), v.clone())
+            (Origin::AppParameters, v.clone())
         } else if let Some((origin, v)) = param_env(s, env, from_json.is_present)? {
             (origin, v)
-        } else if let Some((k, raw)) = [format!("ARGOCD_ENV_{}", s.env), s.env.to_string()]
-            .into_iter()
-            .find_map(|k| env.get(&k).map(|v| (k, v)))
+        } else if let Some((origin, raw)) = [
+            Origin::ArgocdEnv(format!("ARGOCD_ENV_{}", s.env)),
+            Origin::Env(s.env.to_string()),
+        ]
+        .into_iter()
+        .find_map(|o| env.get(&o.to_string()).map(|v| (o, v)))
         {
             let v = s
                 .parse_env(raw)
-                .with_context(|| format!("{k}: {}", s.name))?;
-            (k, v)
+                .with_context(|| format!("{origin}: {}", s.name))?;
+            (origin, v)
         } else {
             continue;
         };
         s.validate(&value)
             .with_context(|| format!("{origin}: {}", s.name))?;
-        s.store(&mut out, value);
+        s.store(&mut out, value, origin);
     }
     Ok(out)
 }
@@ -153,30 +150,27 @@ fn app_parameters(env: &Env) -> Result<AppParameters> {
         .context(VAR)?;
     let Value::Array(items) = doc else {
         bail!(
-            "{VAR}: expected a JSON array of parameters, found {}",
+            "{VAR}: must be a JSON array of parameters, not {}",
             type_name(&doc)
         );
     };
     for (i, item) in items.iter().enumerate() {
         let Value::Object(obj) = item else {
             bail!(
-                "{VAR}: [{i}]: expected an object with `name`, found {}",
+                "{VAR}: [{i}]: must be an object with `name`, not {}",
                 type_name(item)
             );
         };
         let Some(name) = obj.get("name").and_then(Value::as_str) else {
-            bail!("{VAR}: [{i}]: missing `name`");
+            return Err(error(
+                VAR,
+                &format!("[{i}].name"),
+                "missing (this field is required)",
+            ));
         };
         let Some(setting) = settings::find(name) else {
-            bail!(
-                "{VAR}: {name}: unknown parameter{}; known: {}",
-                crate::diag::suggestion(name, SETTINGS.iter().map(|s| s.name)),
-                SETTINGS
-                    .iter()
-                    .map(|s| s.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let known = SETTINGS.iter().map(|s| s.name);
+            return Err(Diagnostic::unknown(VAR, name, "parameter", name, known).into());
         };
         if let Some(v) = json_value(setting, obj).with_context(|| format!("{VAR}: {name}"))? {
             out.values.insert(name.to_string(), v);
@@ -198,14 +192,14 @@ fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Optio
     let strings = |v: &Value, what: &str| -> Result<String> {
         v.as_str()
             .map(str::to_string)
-            .ok_or_else(|| anyhow!("{what}: expected a string, found {}", type_name(v)))
+            .ok_or_else(|| anyhow!("{what}: must be a string, not {}", type_name(v)))
     };
     if let Some(v) = obj.get(want) {
         return Ok(Some(match s.collection {
             Collection::String => SettingValue::String(strings(v, "string")?),
             Collection::Array => {
                 let Value::Array(a) = v else {
-                    bail!("array: expected a JSON array, found {}", type_name(v));
+                    bail!("array: must be a JSON array, not {}", type_name(v));
                 };
                 SettingValue::Array(
                     a.iter()
@@ -216,7 +210,7 @@ fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Optio
             }
             Collection::Map => {
                 let Value::Object(m) = v else {
-                    bail!("map: expected a JSON object, found {}", type_name(v));
+                    bail!("map: must be a JSON object, not {}", type_name(v));
                 };
                 SettingValue::Map(
                     m.iter()
@@ -233,21 +227,29 @@ fn json_value(s: &Setting, obj: &serde_json::Map<String, Value>) -> Result<Optio
 }
 
 /// `PARAM_<ESC(name)>` copies, used only when `ARGOCD_APP_PARAMETERS` is absent (runs by hand).
-fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(String, SettingValue)>> {
+fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(Origin, SettingValue)>> {
     if json_present {
         return Ok(None);
     }
-    let base = format!("PARAM_{}", escape(s.name));
+    let base = format!("PARAM_{}", escape_param_name(s.name));
     Ok(match s.collection {
-        Collection::String => env
-            .get(&base)
-            .map(|v| (base.clone(), SettingValue::String(v.clone()))),
+        Collection::String => env.get(&base).map(|v| {
+            (
+                Origin::ParamEnv(base.clone()),
+                SettingValue::String(v.clone()),
+            )
+        }),
         Collection::Array => {
             let mut items = Vec::new();
             while let Some(v) = env.get(&format!("{base}_{}", items.len())) {
                 items.push(v.clone());
             }
-            (!items.is_empty()).then(|| (format!("{base}_*"), SettingValue::Array(items)))
+            (!items.is_empty()).then(|| {
+                (
+                    Origin::ParamEnv(format!("{base}_*")),
+                    SettingValue::Array(items),
+                )
+            })
         }
         Collection::Map => {
             // Argo CD escapes map keys too (`member-1` -> `MEMBER_1`); cluster names are lowercase
@@ -257,23 +259,14 @@ fn param_env(s: &Setting, env: &Env, json_present: bool) -> Result<Option<(Strin
                 .iter()
                 .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_lowercase(), v.clone())))
                 .collect();
-            (!map.is_empty()).then(|| (format!("{base}_*"), SettingValue::Map(map)))
+            (!map.is_empty()).then(|| {
+                (
+                    Origin::ParamEnv(format!("{base}_*")),
+                    SettingValue::Map(map),
+                )
+            })
         }
     })
-}
-
-/// Argo CD's parameter-name escaping: uppercase, then every char outside `[A-Z0-9_]` -> `_`.
-pub fn escape(name: &str) -> String {
-    name.to_uppercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -290,6 +283,7 @@ fn type_name(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::karmada::Param;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
         pairs
@@ -311,13 +305,31 @@ mod tests {
             ("PARAM_WEIGHTS_MEMBER_1", "9"),
         ]))
         .unwrap();
-        assert_eq!(p.clusters, Some(vec!["y".into(), "z".into()]));
-        assert_eq!(p.replicas_mode.as_deref(), Some("Divided"));
+        assert_eq!(
+            p.clusters,
+            Some(Param::new(
+                vec!["y".into(), "z".into()],
+                Origin::ArgocdEnv("ARGOCD_ENV_KARMADA_CLUSTERS".into())
+            ))
+        );
+        assert_eq!(
+            p.replicas_mode,
+            Some(Param::new(
+                "Divided".into(),
+                Origin::Env("KARMADA_REPLICAS_MODE".into())
+            ))
+        );
         assert_eq!(
             p.weights,
-            Some(BTreeMap::from([("member-1".into(), "2".into())]))
+            Some(Param::new(
+                BTreeMap::from([("member-1".into(), "2".into())]),
+                Origin::AppParameters
+            ))
         );
-        assert_eq!(p.exclude_clusters, Some(vec![]));
+        assert_eq!(
+            p.exclude_clusters,
+            Some(Param::new(vec![], Origin::AppParameters))
+        );
     }
 
     #[test]
@@ -330,9 +342,25 @@ mod tests {
             ("PARAM_WEIGHTS_A", "3"),
         ]))
         .unwrap();
-        assert_eq!(p.clusters, Some(vec!["a".into(), "b".into()]));
-        assert_eq!(p.replicas_mode.as_deref(), Some("Duplicated"));
-        assert_eq!(p.weights, Some(BTreeMap::from([("a".into(), "3".into())])));
+        let from = |v: &str| Origin::ParamEnv(v.into());
+        assert_eq!(
+            p.clusters,
+            Some(Param::new(
+                vec!["a".into(), "b".into()],
+                from("PARAM_CLUSTERS_*")
+            ))
+        );
+        assert_eq!(
+            p.replicas_mode,
+            Some(Param::new("Duplicated".into(), from("PARAM_REPLICAS_MODE")))
+        );
+        assert_eq!(
+            p.weights,
+            Some(Param::new(
+                BTreeMap::from([("a".into(), "3".into())]),
+                from("PARAM_WEIGHTS_*")
+            ))
+        );
     }
 
     #[test]
@@ -351,17 +379,11 @@ mod tests {
                 "ARGOCD_APP_PARAMETERS",
                 r#"[{"name":"cluster","array":[]}]"#
             )]),
-            "ARGOCD_APP_PARAMETERS: cluster: unknown parameter (did you mean \"clusters\"?); known: clusters, exclude-clusters, replicas-mode, weights"
+            "ARGOCD_APP_PARAMETERS: cluster: unknown parameter (did you mean \"clusters\"?)"
         );
         assert_eq!(
             err(&[("ARGOCD_ENV_KARMADA_WEIGHTS", "a=x")]),
             "ARGOCD_ENV_KARMADA_WEIGHTS: weights: a: \"x\" is not a positive integer"
         );
-    }
-
-    #[test]
-    fn escapes_like_argo() {
-        assert_eq!(escape("exclude-clusters"), "EXCLUDE_CLUSTERS");
-        assert_eq!(escape("a.b/c"), "A_B_C");
     }
 }

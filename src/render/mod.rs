@@ -5,12 +5,11 @@ pub mod contract;
 pub mod settings;
 pub mod source;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::karmada;
+use crate::karmada::{self, Params, placement::Placement};
 
 /// Everything `generate` knows about the app it renders.
 #[derive(Debug, Clone)]
@@ -40,15 +39,24 @@ impl AppContext {
             format!("{}/{}", self.display_dir.trim_end_matches('/'), rel)
         }
     }
-}
 
-/// Plugin parameters that change placement; `None` = not set, keep `karmada.yaml`'s value.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params {
-    pub clusters: Option<Vec<String>>,
-    pub exclude_clusters: Option<Vec<String>>,
-    pub replicas_mode: Option<String>,
-    pub weights: Option<BTreeMap<String, String>>,
+    /// What Karmada's side needs to know about the app.
+    pub fn inputs(&self) -> karmada::Inputs<'_> {
+        karmada::Inputs {
+            app_name: &self.app_name,
+            namespace: &self.namespace,
+            origins: &[],
+        }
+    }
+
+    /// Reads the app's `karmada.yaml` and applies the plugin parameters.
+    pub fn placement(&self) -> Result<Placement> {
+        Placement::load(
+            &self.app_dir.join("karmada.yaml"),
+            &self.display("karmada.yaml"),
+            &self.params,
+        )
+    }
 }
 
 /// Renders the app and its policies as the YAML stream Argo CD reads.
@@ -63,10 +71,17 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
 
 /// The documents `generate` prints: the app's objects, then its policies.
 pub fn documents(ctx: &AppContext) -> Result<Vec<serde_json::Value>> {
-    let placement = karmada::placement::Placement::load(ctx)?;
-    let mut objects = source::render(ctx, placement.source.as_ref())?;
-    let policies = karmada::policy::build(ctx, &placement, &mut objects, &|dir| {
-        source::kustomize_build(ctx, dir)
+    let placement = ctx.placement()?;
+    let source::Objects {
+        mut objects,
+        origins,
+    } = source::render(ctx, placement.source.as_ref())?;
+    let app = karmada::Inputs {
+        origins: &origins,
+        ..ctx.inputs()
+    };
+    let policies = karmada::policy::build(app, &placement, &mut objects, &|dir| {
+        source::overlay(ctx, dir)
     })?;
     objects.extend(policies);
     Ok(objects)
@@ -76,7 +91,7 @@ pub fn documents(ctx: &AppContext) -> Result<Vec<serde_json::Value>> {
 pub fn parameters(ctx: &AppContext) -> Result<String> {
     // The UI may ask before the file exists; announce the parameters with what was given.
     let placement = if ctx.app_dir.join("karmada.yaml").exists() {
-        Some(karmada::placement::Placement::load(ctx)?)
+        Some(ctx.placement()?)
     } else {
         None
     };

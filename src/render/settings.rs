@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-use super::Params;
 use crate::karmada::placement::{Affinity, Clusters, Placement, Replicas};
+use crate::karmada::{Origin, Param, Params};
 
 /// How Argo CD carries a parameter's value (`collectionType` of a ParameterAnnouncement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,9 +182,8 @@ impl Setting {
         let check_str = |s: &str| -> Result<()> {
             if !self.allowed.is_empty() && !self.allowed.contains(&s) {
                 bail!(
-                    "\"{s}\" is not one of {}{}",
-                    self.allowed.join(", "),
-                    crate::diag::suggestion(s, self.allowed.iter().copied())
+                    "{}",
+                    crate::diag::not_one_of(s, self.allowed.iter().copied())
                 );
             }
             Ok(())
@@ -213,13 +212,19 @@ impl Setting {
         Ok(())
     }
 
-    /// Stores the value in the matching [`Params`] field.
-    pub fn store(&self, params: &mut Params, value: SettingValue) {
+    /// Stores the value, with where it came from, in the matching [`Params`] field.
+    pub fn store(&self, params: &mut Params, value: SettingValue, origin: Origin) {
         match (self.field, value) {
-            (Field::Clusters, SettingValue::Array(a)) => params.clusters = Some(a),
-            (Field::ExcludeClusters, SettingValue::Array(a)) => params.exclude_clusters = Some(a),
-            (Field::ReplicasMode, SettingValue::String(s)) => params.replicas_mode = Some(s),
-            (Field::Weights, SettingValue::Map(m)) => params.weights = Some(m),
+            (Field::Clusters, SettingValue::Array(a)) => {
+                params.clusters = Some(Param::new(a, origin));
+            }
+            (Field::ExcludeClusters, SettingValue::Array(a)) => {
+                params.exclude_clusters = Some(Param::new(a, origin));
+            }
+            (Field::ReplicasMode, SettingValue::String(s)) => {
+                params.replicas_mode = Some(Param::new(s, origin));
+            }
+            (Field::Weights, SettingValue::Map(m)) => params.weights = Some(Param::new(m, origin)),
             // Values are built from `self.collection`, so the shapes always agree.
             _ => {}
         }
@@ -228,10 +233,19 @@ impl Setting {
     /// The value held in the matching [`Params`] field, if set.
     pub fn get(&self, params: &Params) -> Option<SettingValue> {
         match self.field {
-            Field::Clusters => params.clusters.clone().map(SettingValue::Array),
-            Field::ExcludeClusters => params.exclude_clusters.clone().map(SettingValue::Array),
-            Field::ReplicasMode => params.replicas_mode.clone().map(SettingValue::String),
-            Field::Weights => params.weights.clone().map(SettingValue::Map),
+            Field::Clusters => params
+                .clusters
+                .clone()
+                .map(|p| SettingValue::Array(p.value)),
+            Field::ExcludeClusters => params
+                .exclude_clusters
+                .clone()
+                .map(|p| SettingValue::Array(p.value)),
+            Field::ReplicasMode => params
+                .replicas_mode
+                .clone()
+                .map(|p| SettingValue::String(p.value)),
+            Field::Weights => params.weights.clone().map(|p| SettingValue::Map(p.value)),
         }
     }
 
@@ -402,7 +416,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "\"Divded\" is not one of Duplicated, Divided, AvailableReplicas, Aggregated (did you mean \"Divided\"?)"
+            "\"Divded\" is not one of \"Duplicated\", \"Divided\", \"AvailableReplicas\", \"Aggregated\" (did you mean \"Divided\"?)"
         );
         let weights = find("weights").unwrap();
         assert!(
@@ -425,7 +439,7 @@ mod tests {
         });
         let mut p = Placement::parse(&doc, "k.yaml").unwrap();
         let params = Params {
-            exclude_clusters: Some(vec!["b".into()]),
+            exclude_clusters: Some(Param::new(vec!["b".into()], Origin::AppParameters)),
             ..Params::default()
         };
         p.apply_params(&params).unwrap();

@@ -7,7 +7,6 @@ pub mod directory;
 pub mod helm;
 pub mod spec;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use serde_json::Value;
 
 use super::AppContext;
 use crate::exec::Command;
+use crate::karmada::Overlay;
 pub use spec::SourceSpec;
 
 /// Time limit for one external renderer run.
@@ -24,13 +24,13 @@ pub const TOOL_TIMEOUT: Duration = Duration::from_secs(45);
 pub const MAX_OBJECTS: usize = 50_000;
 
 /// Renders the app's base objects in input order.
-pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Vec<Value>> {
+pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Objects> {
     let spec = match spec::parse(&ctx.display("karmada.yaml"), spec)? {
         Some(s) => s,
         None => detect(&ctx.app_dir),
     };
     let root = RepoRoot::find(&ctx.app_dir)?;
-    let mut out = Objects::new(&ctx.namespace);
+    let mut out = Objects::default();
     match &spec {
         SourceSpec::Directory(opts) => directory::render(ctx, opts, &root, &mut out)?,
         SourceSpec::Kustomize => {
@@ -47,7 +47,7 @@ pub fn render(ctx: &AppContext, spec: Option<&Value>) -> Result<Vec<Value>> {
             out.push_docs(crate::yaml::parse_stream(&text, &origin)?, &origin)?;
         }
     }
-    Ok(out.objects)
+    Ok(out)
 }
 
 /// The source an app directory holds when `karmada.yaml` does not say.
@@ -64,24 +64,16 @@ pub fn detect(dir: &Path) -> SourceSpec {
     }
 }
 
-/// Rendered objects, checked as they arrive.
+/// Rendered objects, checked as they arrive. Duplicates are found later, by policy building,
+/// which knows every object's scope.
+#[derive(Debug, Default)]
 pub struct Objects {
     pub objects: Vec<Value>,
-    /// The destination namespace (for objects that name none).
-    namespace: String,
-    /// (group, kind, namespace, name) -> where the object came from, to name both files of a duplicate.
-    seen: HashMap<(String, String, String, String), String>,
+    /// Where each object came from (`a.yaml: document 1`), for messages.
+    pub origins: Vec<String>,
 }
 
 impl Objects {
-    pub fn new(namespace: &str) -> Objects {
-        Objects {
-            objects: Vec::new(),
-            namespace: namespace.to_string(),
-            seen: HashMap::new(),
-        }
-    }
-
     /// Adds the documents of one file (or tool output): `List`s (any top-level `items` array, as
     /// Argo CD does) are flattened; every object needs `apiVersion`, `kind` and `metadata.name`.
     pub fn push_docs(&mut self, docs: Vec<Value>, origin: &str) -> Result<()> {
@@ -109,26 +101,8 @@ impl Objects {
         if self.objects.len() >= MAX_OBJECTS {
             bail!("{at}: more than {MAX_OBJECTS} objects; split the app");
         }
-        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
-        let api_version = text("/apiVersion");
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let kind = text("/kind");
-        let name = text("/metadata/name");
-        let ns = match text("/metadata/namespace") {
-            "" => self.namespace.as_str(),
-            ns => ns,
-        };
-        let key = (
-            group.to_string(),
-            kind.to_string(),
-            ns.to_string(),
-            name.to_string(),
-        );
-        if let Some(first) = self.seen.get(&key) {
-            bail!("{at}: duplicate object {kind} {ns}/{name} (first in {first})");
-        }
-        self.seen.insert(key, at.to_string());
         self.objects.push(obj);
+        self.origins.push(at.to_string());
         Ok(())
     }
 }
@@ -143,6 +117,13 @@ pub fn check_object(obj: &Value) -> Result<()> {
     };
     for key in ["apiVersion", "kind"] {
         match map.get(key) {
+            Some(Value::String(s))
+                if key == "apiVersion" && crate::kube::api_group(s).is_none() =>
+            {
+                bail!(
+                    "apiVersion: \"{s}\" is not a valid apiVersion (`group/version` or `version`)"
+                )
+            }
             Some(Value::String(s)) if !s.trim().is_empty() => {}
             None | Some(Value::Null) => bail!("{key}: missing"),
             Some(other) => bail!(
@@ -170,7 +151,7 @@ pub fn check_object(obj: &Value) -> Result<()> {
     }
     match meta.get("namespace") {
         None | Some(Value::Null) => {}
-        Some(Value::String(ns)) if super::contract::is_dns1123_label(ns) => {}
+        Some(Value::String(ns)) if crate::kube::is_dns1123_label(ns) => {}
         Some(Value::String(ns)) => bail!(
             "metadata.namespace: \"{ns}\" is not a valid namespace name (lowercase letters, digits and '-', at most 63)"
         ),
@@ -223,10 +204,12 @@ impl RepoRoot {
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)));
         let depth = rel.components().count();
-        if plain && depth > 0 && app.ends_with(rel) {
-            if let Some(root) = app.ancestors().nth(depth) {
-                return Ok(RepoRoot(root.to_path_buf()));
-            }
+        if plain
+            && depth > 0
+            && app.ends_with(rel)
+            && let Some(root) = app.ancestors().nth(depth)
+        {
+            return Ok(RepoRoot(root.to_path_buf()));
         }
         Ok(RepoRoot(app))
     }
@@ -291,6 +274,27 @@ impl RepoRoot {
 }
 
 /// `kustomize build DIR`, falling back to `kubectl kustomize DIR` when kustomize is not installed.
+/// Renders a per-cluster overlay (`overrides[].kustomize`): a directory relative to the app
+/// directory that, after following symlinks, lies inside the repository (overlays shared between
+/// apps are common in GitOps repos).
+pub fn overlay(ctx: &AppContext, dir: &str) -> Result<Overlay> {
+    if Path::new(dir).is_absolute() {
+        bail!("\"{dir}\" must be a path relative to the app directory");
+    }
+    let full = ctx.app_dir.join(dir);
+    let root = RepoRoot::find(&ctx.app_dir)?;
+    let inside = full
+        .canonicalize()
+        .is_ok_and(|f| root.contains(&f) && f.is_dir());
+    if !inside {
+        bail!("\"{dir}\" is not a directory inside the repository");
+    }
+    Ok(Overlay {
+        objects: kustomize_build(ctx, &full)?,
+        origin: format!("{} (overlay)", ctx.display(dir)),
+    })
+}
+
 pub fn kustomize_build(ctx: &AppContext, dir: &Path) -> Result<Vec<Value>> {
     let shown = dir
         .strip_prefix(&ctx.app_dir)
@@ -369,7 +373,7 @@ mod tests {
 
     #[test]
     fn flattens_lists_and_checks_objects() {
-        let mut out = Objects::new("default");
+        let mut out = Objects::default();
         out.push_docs(
             vec![
                 json!({"apiVersion": "v1", "kind": "List", "items": [
@@ -385,7 +389,7 @@ mod tests {
         assert_eq!(out.objects[0]["metadata"]["name"], "a");
 
         let err = |doc: Value| {
-            let mut out = Objects::new("default");
+            let mut out = Objects::default();
             format!("{:#}", out.push_docs(vec![doc], "f.yaml").unwrap_err())
         };
         assert_eq!(
@@ -406,17 +410,9 @@ mod tests {
             err(json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "a b"}}))
                 .contains("whitespace")
         );
-        let mut out = Objects::new("default");
-        let cm = |ns: Option<&str>| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": ns}});
-        out.push_docs(vec![cm(None)], "a.yaml").unwrap();
-        out.push_docs(vec![cm(Some("other"))], "b.yaml").unwrap();
         assert_eq!(
-            format!(
-                "{:#}",
-                out.push_docs(vec![cm(Some("default"))], "c.yaml")
-                    .unwrap_err()
-            ),
-            "c.yaml: document 1: duplicate object ConfigMap default/a (first in a.yaml: document 1)"
+            err(json!({"apiVersion": "a/b/c", "kind": "X", "metadata": {"name": "a"}})),
+            "f.yaml: document 1: apiVersion: \"a/b/c\" is not a valid apiVersion (`group/version` or `version`)"
         );
         assert!(
             err(json!({"apiVersion": "v1", "kind": "X", "metadata": {"name": "a", "namespace": "Prod"}}))
@@ -426,7 +422,7 @@ mod tests {
 
     #[test]
     fn caps_the_object_count() {
-        let mut out = Objects::new("default");
+        let mut out = Objects::default();
         let docs: Vec<Value> = (0..=MAX_OBJECTS)
             .map(|i| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}))
             .collect();

@@ -19,12 +19,12 @@ function M.judge(status, replicas)
     if code == nil then
       return common.verdict("Unknown", "unknown rollout phase")
     end
-    return common.verdict(code, common.with(phase, common.text(status.message)))
+    return common.verdict(code, phase, common.text(status.message))
   end
   for _, c in ipairs(common.list(status.conditions)) do
     if type(c) == "table" then
       if c.type == "InvalidSpec" or (c.type == "Progressing" and (c.reason == "RolloutAborted" or c.reason == "ProgressDeadlineExceeded")) then
-        return common.verdict("Degraded", common.with(common.str(c.reason) or "invalid spec", common.text(c.message)))
+        return common.verdict("Degraded", common.str(c.reason) or "invalid spec", common.text(c.message))
       end
     end
   end

@@ -33,12 +33,12 @@ function M.flux(status, needed, extra_success)
     end
   end
   if progressing == 2 then
-    return common.verdict("Progressing", common.with("reconciling", reason))
+    return common.verdict("Progressing", "reconciling", reason)
   end
   if succeeded == needed then
     return common.HEALTHY
   end
-  return common.verdict("Degraded", common.with("not ready", reason))
+  return common.verdict("Degraded", "not ready", reason)
 end
 
 local RELEASED = { Released = true, TestSuccess = true }

@@ -33,7 +33,7 @@ function M.by_conditions(conditions)
     if type(c) == "table" and type(c.type) == "string" and type(c.reason) == "string" then
       local reasons = M.DEGRADED[c.type]
       if reasons ~= nil and reasons[c.reason] then
-        return common.verdict("Degraded", common.with(c.reason, common.text(c.message)))
+        return common.verdict("Degraded", c.reason, common.text(c.message))
       end
     end
   end

@@ -32,7 +32,7 @@ function M.judge(status, replicas)
     return common.verdict("Progressing", "running: " .. counts)
   end
   if failed then
-    return common.verdict("Degraded", common.with("job failed", fail_message))
+    return common.verdict("Degraded", "job failed", fail_message)
   end
   if suspended then
     return common.verdict("Suspended", "job suspended")

@@ -65,25 +65,25 @@ function M.judge(status, replicas)
   local phase = status.phase
   local message = common.text(status.message)
   if phase == "Pending" then
-    return common.verdict("Progressing", common.with("pending", message))
+    return common.verdict("Progressing", "pending", message)
   end
   if phase == "Succeeded" then
     return common.HEALTHY
   end
   if phase == "Failed" then
     if message ~= nil then
-      return common.verdict("Degraded", "failed: " .. message)
+      return common.verdict("Degraded", "failed", message)
     end
     for _, ctr in ipairs(common.list(status.initContainerStatuses)) do
       local m = fail_message(ctr)
       if m ~= nil then
-        return common.verdict("Degraded", "failed: " .. m)
+        return common.verdict("Degraded", "failed", m)
       end
     end
     for _, ctr in ipairs(containers) do
       local m = fail_message(ctr)
       if m ~= nil then
-        return common.verdict("Degraded", "failed: " .. m)
+        return common.verdict("Degraded", "failed", m)
       end
     end
     return common.verdict("Degraded", "failed")
@@ -95,12 +95,12 @@ function M.judge(status, replicas)
     end
     for _, ctr in ipairs(containers) do
       if common.tab(common.get(common.get(ctr, "lastState"), "terminated")) ~= nil then
-        return common.verdict("Degraded", common.with("restarting", message))
+        return common.verdict("Degraded", "restarting", message)
       end
     end
-    return common.verdict("Progressing", common.with("not ready", message))
+    return common.verdict("Progressing", "not ready", message)
   end
-  return common.verdict("Unknown", common.with("phase unknown", message))
+  return common.verdict("Unknown", "phase unknown", message)
 end
 
 return M

@@ -10,7 +10,7 @@ M.types = { "policy/v1/PodDisruptionBudget", "policy/v1beta1/PodDisruptionBudget
 function M.judge(status, replicas)
   for _, c in ipairs(common.list(status.conditions)) do
     if type(c) == "table" and c.status == "False" and c.reason ~= "InsufficientPods" then
-      return common.verdict("Degraded", common.with("disruption budget", common.text(c.reason)))
+      return common.verdict("Degraded", "disruption budget", common.text(c.reason))
     end
   end
   return common.HEALTHY

@@ -16,7 +16,7 @@ function M.judge(status, replicas)
   end
   local failure = common.condition(status.conditions, "ReplicaFailure")
   if failure ~= nil and failure.status == "True" then
-    return common.verdict("Degraded", common.with("replica failure", common.str(failure.message)))
+    return common.verdict("Degraded", "replica failure", common.str(failure.message))
   end
   local desired = num(replicas)
   local available = num(status.availableReplicas) or 0

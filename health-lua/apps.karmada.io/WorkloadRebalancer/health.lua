@@ -1,6 +1,7 @@
 -- WorkloadRebalancer: a one-shot rescheduling of workloads. Healthy when every workload was
 -- rebalanced, Degraded when one failed, Progressing until the controller reports.
 local common = require("common")
+local summary = require("summary")
 
 local EMPTY = {}
 local o = common.tab(obj) or EMPTY
@@ -28,7 +29,7 @@ for _, w in ipairs(common.list(status.observedWorkloads)) do
     if w.result == "Successful" then
       ok = ok + 1
     elseif w.result == "Failed" then
-      bad[#bad + 1] = { name = name, status = "Degraded", detail = common.with("failed", common.text(w.reason)) }
+      bad[#bad + 1] = { name = name, status = "Degraded", detail = "failed", reason = common.text(w.reason) }
       worst = "Degraded"
     else
       bad[#bad + 1] = { name = name, status = "Progressing", detail = "pending" }
@@ -43,4 +44,4 @@ local label = "workloads rebalanced"
 if total == 1 then
   label = "workload rebalanced"
 end
-return { status = worst, message = common.summary(ok, total, label, {}, bad) }
+return { status = worst, message = summary.message(ok, total, label, {}, bad, "workloads") }

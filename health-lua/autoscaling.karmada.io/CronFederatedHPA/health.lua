@@ -1,6 +1,7 @@
 -- CronFederatedHPA: scheduled scaling rules. Degraded when a rule's latest execution failed;
 -- Suspended when every rule is suspended.
 local common = require("common")
+local summary = require("summary")
 
 local EMPTY = {}
 local o = common.tab(obj) or EMPTY
@@ -39,8 +40,8 @@ for _, h in ipairs(common.list(status.executionHistories)) do
     local success = latest(h.successfulExecutions)
     local failure = latest(h.failedExecutions)
     if failure.execution ~= nil and failure.time > success.time then
-      local detail = common.with("last execution failed", common.text(failure.execution.message))
-      bad[#bad + 1] = { name = "rule " .. (common.str(h.ruleName) or "?"), status = "Degraded", detail = detail }
+      local reason = common.text(failure.execution.message)
+      bad[#bad + 1] = { name = "rule " .. (common.str(h.ruleName) or "?"), status = "Degraded", detail = "last execution failed", reason = reason }
     else
       ok = ok + 1
     end
@@ -48,7 +49,7 @@ for _, h in ipairs(common.list(status.executionHistories)) do
 end
 
 if #bad > 0 then
-  return { status = "Degraded", message = common.summary(ok, ok + #bad, "rules healthy", {}, bad) }
+  return { status = "Degraded", message = summary.message(ok, ok + #bad, "rules healthy", {}, bad, "rules") }
 end
 if rules > 0 and suspended == rules then
   return { status = "Suspended", message = "all " .. tostring(rules) .. " rules suspended" }
@@ -56,4 +57,4 @@ end
 if ok == 0 then
   return { status = "Healthy", message = "no executions yet (" .. tostring(rules) .. " rules)" }
 end
-return { status = "Healthy", message = common.summary(ok, ok, "rules healthy", {}, bad) }
+return { status = "Healthy", message = summary.message(ok, ok, "rules healthy", {}, bad, "rules") }

@@ -12,4 +12,4 @@ local verdict = hpa.by_conditions(status.conditions)
 if verdict == nil then
   return { status = "Progressing", message = "waiting to autoscale (" .. replicas .. ")" }
 end
-return { status = verdict.status, message = common.with(replicas, verdict.detail) }
+return { status = verdict.status, message = common.with(replicas, common.describe(verdict)) }

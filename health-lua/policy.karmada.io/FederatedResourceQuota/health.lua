@@ -3,6 +3,7 @@
 -- compared; "500m" or "1Gi" are left alone (an overrun there shows on the bindings as
 -- Scheduled=False/QuotaExceeded).
 local common = require("common")
+local summary = require("summary")
 
 local EMPTY = {}
 local o = common.tab(obj) or EMPTY
@@ -33,7 +34,9 @@ local function names(map)
   return list
 end
 
-local function over(scope, hard, used, bad)
+-- Appends `<resource> used <u> of <h>` to `into` for each resource used above its hard limit;
+-- `wrap` turns the text into the list item.
+local function over(hard, used, into, wrap)
   if type(hard) ~= "table" or type(used) ~= "table" then
     return
   end
@@ -41,7 +44,7 @@ local function over(scope, hard, used, bad)
     local h = amount(hard[name])
     local u = amount(used[name])
     if h ~= nil and u ~= nil and u > h then
-      bad[#bad + 1] = { name = scope .. " " .. name, status = "Degraded", detail = "used " .. tostring(u) .. " of " .. tostring(h) }
+      into[#into + 1] = wrap(name .. " used " .. tostring(u) .. " of " .. tostring(h))
     end
   end
 end
@@ -50,20 +53,26 @@ local overall = common.tab(status.overall)
 if overall == nil then
   return { status = "Progressing", message = "waiting for quota status" }
 end
+-- Overall overruns are notes; per-cluster overruns are grouped by the summary like clusters of a
+-- binding (the same resource with the same numbers on several clusters is one group).
+local notes = {}
+over(overall, status.overallUsed, notes, function(text)
+  return "overall " .. text
+end)
 local bad = {}
-over("overall", overall, status.overallUsed, bad)
-local overall_overruns = #bad
 local clusters = 0
 for _, item in ipairs(common.list(status.aggregatedStatus)) do
   local name = common.str(common.get(item, "clusterName"))
   if name ~= nil then
     clusters = clusters + 1
-    over(name, item.hard, item.used, bad)
+    over(item.hard, item.used, bad, function(text)
+      return { name = name, status = "Degraded", detail = text }
+    end)
   end
 end
 local tracked = #names(overall)
-if #bad > 0 then
-  return { status = "Degraded", message = common.summary(tracked - overall_overruns, tracked, "resources within quota", {}, bad) }
+if #notes > 0 or #bad > 0 then
+  return { status = "Degraded", message = summary.message(tracked - #notes, tracked, "resources within quota", notes, bad, "clusters") }
 end
 local where = " clusters"
 if clusters == 1 then

@@ -2,6 +2,7 @@
 -- when applied and every manifest's reflected status is healthy, judged by kind as for bindings.
 local common = require("common")
 local kinds = require("kinds")
+local summary = require("summary")
 
 local EMPTY = {}
 local o = common.tab(obj) or EMPTY
@@ -63,7 +64,7 @@ for i, manifest in ipairs(common.list(common.get(spec.workload, "manifests"))) d
     if v.status == "Healthy" then
       ok = ok + 1
     else
-      bad[#bad + 1] = { name = name, status = v.status, detail = v.detail }
+      bad[#bad + 1] = { name = name, status = v.status, detail = v.detail, reason = v.reason }
       worst = common.worse(worst, v.status)
     end
   end
@@ -75,4 +76,4 @@ local label = "manifests healthy"
 if total == 1 then
   label = "manifest healthy"
 end
-return { status = worst, message = common.summary(ok, total, label, notes, bad) }
+return { status = worst, message = summary.message(ok, total, label, notes, bad, "manifests") }

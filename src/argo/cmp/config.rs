@@ -246,32 +246,32 @@ pub fn announcement(d: &mut Decoder, m: Option<&Map<String, Value>>, prefix: &st
         return Value::Object(out);
     };
     for key in ["name", "title", "tooltip"] {
-        if let Some(s) = d.opt_string(field(m, key), S, &path(key)) {
-            if !s.is_empty() {
-                out.insert(key.into(), Value::String(s));
-            }
+        if let Some(s) = d.opt_string(field(m, key), S, &path(key))
+            && !s.is_empty()
+        {
+            out.insert(key.into(), Value::String(s));
         }
     }
     if d.boolean(field(m, "required"), S, &path("required")) {
         out.insert("required".into(), Value::Bool(true));
     }
     for key in ["itemType", "collectionType", "string"] {
-        if let Some(s) = d.opt_string(field(m, key), S, &path(key)) {
-            if !s.is_empty() {
-                out.insert(key.into(), Value::String(s));
-            }
+        if let Some(s) = d.opt_string(field(m, key), S, &path(key))
+            && !s.is_empty()
+        {
+            out.insert(key.into(), Value::String(s));
         }
     }
-    if let Some(a) = d.opt_strings(field(m, "array"), S, &path("array")) {
-        if !a.is_empty() {
-            out.insert("array".into(), a.into());
-        }
+    if let Some(a) = d.opt_strings(field(m, "array"), S, &path("array"))
+        && !a.is_empty()
+    {
+        out.insert("array".into(), a.into());
     }
-    if let Some(map) = d.opt_string_map(field(m, "map"), S, &path("map")) {
-        if !map.is_empty() {
-            let map: BTreeMap<String, String> = map;
-            out.insert("map".into(), serde_json::to_value(map).unwrap_or_default());
-        }
+    if let Some(map) = d.opt_string_map(field(m, "map"), S, &path("map"))
+        && !map.is_empty()
+    {
+        let map: BTreeMap<String, String> = map;
+        out.insert("map".into(), serde_json::to_value(map).unwrap_or_default());
     }
     Value::Object(out)
 }

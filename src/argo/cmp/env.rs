@@ -484,6 +484,12 @@ mod tests {
         assert_eq!(escape_param_name("ü"), "_");
         assert_eq!(escape_param_name("ß"), "_");
         assert_eq!(escape_param_name("ı"), "I");
+        // Go's strings.ToUpper maps rune by rune: `ß` has no one-rune upper case and stays one
+        // rune (Rust's to_uppercase would give `SS`); `é` becomes `É`, then `_`.
+        assert_eq!(escape_param_name("straße"), "STRA_E");
+        assert_eq!(escape_param_name("café"), "CAF_");
+        assert_eq!(escape_param_name("exclude-clusters"), "EXCLUDE_CLUSTERS");
+        assert_eq!(escape_param_name("a.b/c"), "A_B_C");
     }
 
     #[test]

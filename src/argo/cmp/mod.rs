@@ -6,7 +6,6 @@ pub mod config;
 pub mod discover;
 pub mod env;
 pub mod godecode;
-pub mod install;
 pub mod manifests;
 pub mod request;
 pub mod runner;

@@ -68,6 +68,15 @@ impl Context {
             timed_out: false,
         })?;
         let args = args_to_log(&argv);
+        if out.timed_out && !out.killed_at_deadline {
+            // The command itself had exited, but something it started held its output open past
+            // the deadline: cmp-server's Wait is still copying then, and the request fails with
+            // its context's error.
+            return Err(CommandFailure {
+                message: "context deadline exceeded".into(),
+                timed_out: true,
+            });
+        }
         if out.timed_out {
             // CommandContext kills the leader when the deadline passes: Go reports `signal: killed`.
             return Err(CommandFailure {
@@ -266,5 +275,21 @@ mod tests {
             .unwrap_err();
         assert!(err.timed_out);
         assert_eq!(err.message, "`sh -c \"sleep 20\"` failed signal: killed");
+    }
+
+    #[test]
+    fn deadline_covers_output_held_by_a_background_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let err = ctx(Duration::from_millis(500))
+            .run(&spec(&["sh", "-c", "sleep 6 & echo hi"]), dir.path(), &[])
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.timed_out);
+        assert_eq!(err.message, "context deadline exceeded");
     }
 }

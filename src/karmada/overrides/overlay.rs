@@ -1,47 +1,20 @@
 //! Per-cluster kustomize overlays: rendered, diffed against the base, turned into plaintext ops.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Result;
 use serde_json::Value;
 
 use super::{Normalizer, plaintext};
+use crate::diag::error;
+use crate::karmada::OverlayRenderer;
 use crate::karmada::api::{LabelAnnotationOverrider, OverriderOperator, PlaintextOverrider};
-use crate::karmada::fields::error;
-use crate::karmada::policy::{Item, ObjectKey, OverlayRenderer};
-use crate::render::AppContext;
-
-/// The overlay directory: relative to the app directory and, after following symlinks, a
-/// directory inside the repository (overlays shared between apps are common in GitOps repos).
-fn overlay_dir(ctx: &AppContext, file: &str, field: &str, dir: &str) -> Result<std::path::PathBuf> {
-    if Path::new(dir).is_absolute() {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" must be a path relative to the app directory"),
-        ));
-    }
-    let full = ctx.app_dir.join(dir);
-    let root = crate::render::source::RepoRoot::find(&ctx.app_dir)?;
-    let inside = full
-        .canonicalize()
-        .is_ok_and(|f| root.contains(&f) && f.is_dir());
-    if !inside {
-        return Err(error(
-            file,
-            field,
-            format!("\"{dir}\" is not a directory inside the repository"),
-        ));
-    }
-    Ok(full)
-}
+use crate::karmada::policy::{Item, ObjectKey};
 
 /// Renders one overlay and returns, per base object that it changes, the plaintext ops that turn
 /// the base object into the overlay's.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn overlay_patches(
-    ctx: &AppContext,
     file: &str,
     path: &str,
     dir: &str,
@@ -51,9 +24,10 @@ pub(super) fn overlay_patches(
     overlay: OverlayRenderer<'_>,
 ) -> Result<BTreeMap<usize, OverlayChange>> {
     let field = format!("{path}.kustomize");
-    let full = overlay_dir(ctx, file, &field, dir)?;
-    let mut rendered = overlay(&full).map_err(|e| error(file, &field, format!("{e:#}")))?;
-    let origin = format!("{} (overlay)", ctx.display(dir));
+    let crate::karmada::Overlay {
+        objects: mut rendered,
+        origin,
+    } = overlay(dir).map_err(|e| error(file, &field, format!("{e:#}")))?;
     let overlay_items = normalize(&mut rendered, &origin)?;
     let by_key: BTreeMap<ObjectKey, &Item> = items.iter().map(|it| (it.key(), it)).collect();
     let mut out = BTreeMap::new();

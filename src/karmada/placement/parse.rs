@@ -6,17 +6,13 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::*;
-use crate::karmada::fields::{Field, Obj, error};
+use crate::diag::{Field, Obj, error};
 
 pub(super) fn cluster_names(f: Field<'_>) -> Result<Vec<String>> {
     let names = f.string_list()?;
     for (i, n) in names.iter().enumerate() {
         if let Err(msg) = check_cluster_name(n) {
-            return Err(crate::karmada::fields::error(
-                f.file,
-                &format!("{}[{i}]", f.path),
-                msg,
-            ));
+            return Err(crate::diag::error(f.file, &format!("{}[{i}]", f.path), msg));
         }
     }
     Ok(names)
@@ -27,9 +23,9 @@ pub(super) fn labels(f: Field<'_>) -> Result<BTreeMap<String, String>> {
     let map = annotations(f)?;
     for (k, v) in &map {
         if !crate::karmada::naming::is_label_value(v) {
-            return Err(crate::karmada::fields::error(
+            return Err(crate::diag::error(
                 f.file,
-                &crate::karmada::fields::join(f.path, k),
+                &crate::diag::join(f.path, k),
                 format!(
                     "\"{v}\" is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"
                 ),
@@ -44,9 +40,9 @@ pub(super) fn annotations(f: Field<'_>) -> Result<BTreeMap<String, String>> {
     let map = f.string_map()?;
     for k in map.keys() {
         if !crate::karmada::naming::is_label_key(k) {
-            return Err(crate::karmada::fields::error(
+            return Err(crate::diag::error(
                 f.file,
-                &crate::karmada::fields::join(f.path, k),
+                &crate::diag::join(f.path, k),
                 "not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')",
             ));
         }
@@ -103,7 +99,7 @@ pub(super) fn parse_groups(f: Field<'_>) -> Result<Vec<AffinityGroup>> {
             Ok(n.to_string())
         })?;
         if groups.iter().any(|g| g.name == name) {
-            return Err(crate::karmada::fields::error(
+            return Err(crate::diag::error(
                 f.file,
                 &obj.path_of("name"),
                 format!("duplicate group name \"{name}\""),
@@ -228,7 +224,7 @@ pub(super) fn parse_replicas(f: Field<'_>) -> Result<Replicas> {
     let weights = obj.opt("weights", |f| {
         let mut out: Vec<(String, i64)> = Vec::new();
         for (cluster, v) in f.entries()? {
-            let path = crate::karmada::fields::join(f.path, cluster);
+            let path = crate::diag::join(f.path, cluster);
             let w = Field::new(f.file, &path, v);
             let n = w.int()?;
             if n < 1 {
@@ -598,7 +594,7 @@ pub(super) fn parse_image(f: Field<'_>) -> Result<Image> {
 pub(super) fn parse_container_args(f: Field<'_>) -> Result<Vec<ContainerArgs>> {
     let mut out = Vec::new();
     for (container, v) in f.entries()? {
-        let path = crate::karmada::fields::join(f.path, container);
+        let path = crate::diag::join(f.path, container);
         let field = Field::new(f.file, &path, v);
         let (add, remove) = if v.is_array() {
             (field.string_list()?, Vec::new())

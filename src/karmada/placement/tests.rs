@@ -1,7 +1,7 @@
 //! Parsing, parameters and cross-field checks of `karmada.yaml`.
 
 use super::*;
-use crate::render::Params;
+use crate::karmada::{Origin, Param, Params};
 
 fn parse(text: &str) -> Result<Placement> {
     let doc = crate::yaml::parse_one(text, "k.yaml")?;
@@ -27,10 +27,33 @@ fn minimal_placement_defaults() {
         })
     );
     assert_eq!(p.replicas, Replicas::Duplicated);
-    assert!(p.propagate_deps);
+    assert_eq!(p.propagate_deps, PropagateDeps(true));
     assert_eq!(p.conflict_resolution, ConflictResolution::Abort);
     assert_eq!(p.preemption, Preemption::Never);
     assert_eq!(p.priority, 0);
+    // Regression: the type's default used to say `propagateDeps: false`.
+    let d = Placement::default();
+    assert_eq!(
+        (
+            d.propagate_deps,
+            d.replicas,
+            d.conflict_resolution,
+            d.preemption,
+            d.priority
+        ),
+        (
+            p.propagate_deps,
+            p.replicas,
+            p.conflict_resolution,
+            p.preemption,
+            p.priority
+        )
+    );
+    let off = parse(&format!(
+        "{HEAD}clusters: {{names: [member1]}}\npropagateDeps: false\n"
+    ))
+    .unwrap();
+    assert_eq!(off.propagate_deps, PropagateDeps(false));
 }
 
 #[test]
@@ -223,6 +246,10 @@ fn selectors_cannot_be_checked_by_name_but_exclusions_can() {
     );
 }
 
+fn given<T>(value: T) -> Param<T> {
+    Param::new(value, Origin::AppParameters)
+}
+
 #[test]
 fn parameters_win() {
     let doc = crate::yaml::parse_one(
@@ -234,13 +261,13 @@ fn parameters_win() {
         .unwrap();
     let mut p = Placement::parse(&doc, "k.yaml").unwrap();
     p.apply_params(&Params {
-        clusters: Some(vec!["member3".into(), " member4 ".into()]),
-        exclude_clusters: Some(vec![]),
+        clusters: Some(given(vec!["member3".into(), " member4 ".into()])),
+        exclude_clusters: Some(given(vec![])),
         replicas_mode: None,
-        weights: Some(BTreeMap::from([
+        weights: Some(given(BTreeMap::from([
             ("member3".to_string(), "2".to_string()),
             ("member4".to_string(), "1".to_string()),
-        ])),
+        ]))),
     })
     .unwrap();
     p.validate().unwrap();
@@ -256,14 +283,14 @@ fn parameters_win() {
         Replicas::Weighted(vec![("member3".into(), 2), ("member4".into(), 1)])
     );
     p.apply_params(&Params {
-        replicas_mode: Some("Duplicated".into()),
+        replicas_mode: Some(given("Duplicated".into())),
         ..Params::default()
     })
     .unwrap();
     assert_eq!(p.replicas, Replicas::Duplicated);
     let e = p
         .apply_params(&Params {
-            replicas_mode: Some("Divded".into()),
+            replicas_mode: Some(given("Divded".into())),
             ..Params::default()
         })
         .unwrap_err();
@@ -273,7 +300,10 @@ fn parameters_win() {
     );
     let e = p
         .apply_params(&Params {
-            weights: Some(BTreeMap::from([("member3".to_string(), "x".to_string())])),
+            weights: Some(given(BTreeMap::from([(
+                "member3".to_string(),
+                "x".to_string(),
+            )]))),
             ..Params::default()
         })
         .unwrap_err();

@@ -61,7 +61,7 @@ pub(super) fn propagation_policy(
         "ClusterPropagationPolicy"
     };
     // Karmada forces propagateDeps on for ServiceImports; say so up front.
-    let deps = p.propagate_deps || items.iter().any(|it| it.kind == "ServiceImport");
+    let deps = p.propagate_deps.0 || items.iter().any(|it| it.kind == "ServiceImport");
     let spec = PropagationSpec {
         resource_selectors: items.iter().map(|it| selector(it)).collect(),
         propagate_deps: deps,

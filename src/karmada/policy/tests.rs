@@ -1,38 +1,29 @@
 //! Policy building: rules, shapes, waves, names, and invariants every output keeps.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
 use super::*;
-use crate::render::Params;
+use crate::karmada::Overlay;
+use std::collections::BTreeMap;
 
 struct App {
-    dir: tempfile::TempDir,
     overlays: BTreeMap<String, Vec<Value>>,
 }
 
 impl App {
     fn new() -> App {
         App {
-            dir: tempfile::tempdir().unwrap(),
             overlays: BTreeMap::new(),
         }
     }
 
-    fn ctx(&self) -> AppContext {
-        AppContext {
-            app_name: "shop".into(),
-            namespace: "dest".into(),
-            app_dir: self.dir.path().to_path_buf(),
-            display_dir: String::new(),
-            params: Params::default(),
-            kube_version: None,
-            api_versions: Vec::new(),
+    fn app(&self) -> Inputs<'static> {
+        Inputs {
+            app_name: "shop",
+            namespace: "dest",
+            origins: &[],
         }
     }
 
     fn overlay(&mut self, rel: &str, objects: &str) {
-        std::fs::create_dir_all(self.dir.path().join(rel)).unwrap();
         self.overlays.insert(
             rel.to_string(),
             crate::yaml::parse_stream(objects, "o").unwrap(),
@@ -47,15 +38,19 @@ impl App {
         let p = Placement::parse(&doc, "karmada.yaml")?;
         p.validate()?;
         let mut objs = crate::yaml::parse_stream(objects, "app")?;
-        let root = self.dir.path().to_path_buf();
-        let overlay = |dir: &Path| -> Result<Vec<Value>> {
-            let rel: PathBuf = dir.strip_prefix(&root).unwrap().to_path_buf();
-            Ok(self.overlays[rel.to_str().unwrap()].clone())
+        let overlay = |dir: &str| -> Result<Overlay> {
+            Ok(Overlay {
+                objects: match self.overlays.get(dir) {
+                    Some(objects) => objects.clone(),
+                    None => anyhow::bail!("no overlay {dir}"),
+                },
+                origin: format!("{dir} (overlay)"),
+            })
         };
-        let policies = build(&self.ctx(), &p, &mut objs, &overlay)?;
+        let policies = build(self.app(), &p, &mut objs, &overlay)?;
         // Deterministic, and already in the form Karmada stores.
         let mut again = crate::yaml::parse_stream(objects, "app")?;
-        assert_eq!(build(&self.ctx(), &p, &mut again, &overlay)?, policies);
+        assert_eq!(build(self.app(), &p, &mut again, &overlay)?, policies);
         for pol in &policies {
             let mut d = pol.clone();
             crate::karmada::defaults::apply(&mut d);
@@ -147,7 +142,42 @@ fn duplicates_are_errors_naming_both() {
     let e = app.build("clusters: {names: [m1]}\n", objects).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "the rendered app: duplicate object apps/Deployment dest/web: object #1 (apps/v1) and object #3 (apps/v1beta1) have the same group, kind, namespace and name"
+        "the rendered app: object #3: duplicate object apps/Deployment dest/web (first in the rendered app: object #1 as apps/v1, here as apps/v1beta1)"
+    );
+    // Identity follows scope, as Argo CD applies objects: a cluster-scoped object's namespace
+    // (built-in kind, or a CRD of the app) is ignored, a namespaced one's is filled in.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec: {group: example.com, scope: Cluster, names: {kind: Widget}}\n";
+    for (objects, dup) in [
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: x}\n".to_string(),
+            "Namespace shop",
+        ),
+        (
+            format!("{crd}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: a}}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: b}}\n"),
+            "example.com/Widget w",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: dest}\n".to_string(),
+            "ConfigMap dest/c",
+        ),
+    ] {
+        let e = app.build("clusters: {names: [m1]}\n", &objects).unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("duplicate object {dup} (first in")),
+            "{e}"
+        );
+    }
+    let distinct = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: other}\n";
+    app.build("clusters: {names: [m1]}\n", distinct).unwrap();
+    let e = app
+        .build(
+            "clusters: {names: [m1]}\n",
+            "apiVersion: a/b/c\nkind: X\nmetadata: {name: x}\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the rendered app: object #1: apiVersion: \"a/b/c\" is not a valid apiVersion (`group/version` or `version`)"
     );
 }
 
@@ -498,16 +528,7 @@ fn overlays_become_plaintext_ops_against_the_rendered_base() {
         e.to_string(),
         "karmada.yaml: overrides[0].kustomize: overlays/extra renders ConfigMap dest/extra, which is not in the app (an overlay may only change objects of the base)"
     );
-    let e = app
-        .build(
-            "clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: ../up}]\n",
-            WEB,
-        )
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "karmada.yaml: overrides[0].kustomize: \"../up\" is not a directory inside the repository"
-    );
+    // The renderer's own errors (bad directory, failing kustomize) name the entry.
     let e = app
         .build(
             "clusters: {names: [m1]}\noverrides: [{clusters: [m1], kustomize: overlays/none}]\n",
@@ -516,7 +537,7 @@ fn overlays_become_plaintext_ops_against_the_rendered_base() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "karmada.yaml: overrides[0].kustomize: \"overlays/none\" is not a directory inside the repository"
+        "karmada.yaml: overrides[0].kustomize: no overlay overlays/none"
     );
 }
 

@@ -1,7 +1,9 @@
 //! The `source:` section of `karmada.yaml`: which renderer to use and its options.
 
-use anyhow::{Result, bail};
-use serde_json::{Map, Value};
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Field, error, join, type_name};
 
 /// How the app's base objects are rendered.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,177 +47,119 @@ pub struct HelmOpts {
 }
 
 const KINDS: [&str; 3] = ["directory", "kustomize", "helm"];
+const DIRECTORY_KEYS: &[&str] = &["recurse", "include", "exclude"];
+const HELM_KEYS: &[&str] = &[
+    "releaseName",
+    "valueFiles",
+    "values",
+    "skipCrds",
+    "skipTests",
+];
 
 /// Parses `source:`; `None` or `{}` means auto-detect. `file` names karmada.yaml in errors.
 pub fn parse(file: &str, raw: Option<&Value>) -> Result<Option<SourceSpec>> {
-    let obj = match raw {
+    let v = match raw {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Object(o)) => o,
-        Some(Value::String(s)) if KINDS.contains(&s.as_str()) => {
-            return parse_kind(file, s, &Value::Null).map(Some);
-        }
-        Some(_) => bail!(
-            "{file}: source: expected a mapping with one of {}",
-            KINDS.join(", ")
-        ),
+        Some(v) => v,
     };
-    let mut found = None;
-    for (k, v) in obj {
-        if !KINDS.contains(&k.as_str()) {
-            bail!(
-                "{file}: source.{k}: unknown key{}; expected one of {}",
-                crate::diag::suggestion(k, KINDS),
-                KINDS.join(", ")
-            );
-        }
-        if let Some((prev, _)) = found {
-            bail!("{file}: source: set only one of {prev} and {k}");
-        }
-        found = Some((k.as_str(), v));
+    if let Value::String(s) = v
+        && KINDS.contains(&s.as_str())
+    {
+        return parse_kind(file, s, &Value::Null).map(Some);
     }
-    match found {
-        None => Ok(None),
-        Some((kind, v)) => parse_kind(file, kind, v).map(Some),
+    let source = Field::new(file, "source", v);
+    let obj = source.object(&KINDS)?;
+    // In file order, so the message names the keys as the user wrote them.
+    let set: Vec<&str> = source.entries()?.into_iter().map(|(k, _)| k).collect();
+    match set[..] {
+        [] => Ok(None),
+        [kind] => obj.req(kind, |f| parse_kind(file, kind, f.value)).map(Some),
+        [a, b, ..] => Err(obj.err(format!("set only one of {a} and {b}"))),
     }
 }
 
 fn parse_kind(file: &str, kind: &str, v: &Value) -> Result<SourceSpec> {
-    let empty = Map::new();
-    let obj = match v {
-        Value::Null => &empty,
-        Value::Object(o) => o,
-        other => bail!(
-            "{file}: source.{kind}: expected a mapping, found {}",
-            describe(other)
-        ),
-    };
-    let field = |key: &str| format!("{file}: source.{kind}.{key}");
+    let empty = Value::Object(Default::default());
+    let v = if v.is_null() { &empty } else { v };
+    let path = format!("source.{kind}");
+    let f = Field::new(file, &path, v);
     match kind {
         "directory" => {
-            check_keys(file, kind, obj, &["recurse", "include", "exclude"])?;
+            let o = f.object(DIRECTORY_KEYS)?;
             Ok(SourceSpec::Directory(DirectoryOpts {
-                recurse: opt_bool(obj, "recurse", &field("recurse"))?.unwrap_or(true),
-                include: globs(obj, "include", &field("include"))?,
-                exclude: globs(obj, "exclude", &field("exclude"))?,
+                recurse: o.opt("recurse", |f| f.bool())?.unwrap_or(true),
+                include: o.opt("include", globs)?.unwrap_or_default(),
+                exclude: o.opt("exclude", globs)?.unwrap_or_default(),
             }))
         }
         "kustomize" => {
-            check_keys(file, kind, obj, &[])?;
+            if let Some((k, _)) = f.entries()?.first() {
+                let d = Diagnostic::new(file, &join(&path, k), "unknown field")
+                    .with_hint("kustomize takes no options; put them in kustomization.yaml");
+                return Err(d.into());
+            }
             Ok(SourceSpec::Kustomize)
         }
         _ => {
-            check_keys(
-                file,
-                kind,
-                obj,
-                &[
-                    "releaseName",
-                    "valueFiles",
-                    "values",
-                    "skipCrds",
-                    "skipTests",
-                ],
-            )?;
-            let release_name = match obj.get("releaseName") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) if is_release_name(s) => Some(s.clone()),
-                Some(Value::String(s)) => bail!(
-                    "{}: \"{s}\" is not a valid release name (lowercase letters, digits, '-' and '.', at most 53)",
-                    field("releaseName")
-                ),
-                Some(other) => bail!(
-                    "{}: expected a string, found {}",
-                    field("releaseName"),
-                    describe(other)
-                ),
-            };
-            let value_files = match obj.get("valueFiles") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| match v {
-                        Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
-                        other => bail!(
-                            "{}[{i}]: expected a file path, found {}",
-                            field("valueFiles"),
-                            describe(other)
-                        ),
-                    })
-                    .collect::<Result<_>>()?,
-                Some(other) => bail!(
-                    "{}: expected a list of files, found {}",
-                    field("valueFiles"),
-                    describe(other)
-                ),
-            };
-            let values = match obj.get("values") {
-                None | Some(Value::Null) => None,
-                Some(v @ (Value::Object(_) | Value::String(_))) => Some(v.clone()),
-                Some(other) => bail!(
-                    "{}: expected a mapping (or YAML text), found {}",
-                    field("values"),
-                    describe(other)
-                ),
-            };
+            let o = f.object(HELM_KEYS)?;
+            let release_name = o.opt("releaseName", |f| {
+                let s = f.str()?;
+                if !is_release_name(s) {
+                    return Err(f.err(format!(
+                        "\"{s}\" is not a valid release name (lowercase letters, digits, '-' and '.', at most 53)"
+                    )));
+                }
+                Ok(s.to_string())
+            })?;
+            let value_files = o
+                .opt("valueFiles", |f| {
+                    let mut out = Vec::new();
+                    for (i, item) in f.list()?.iter().enumerate() {
+                        let p = format!("{}[{i}]", f.path);
+                        out.push(Field::new(file, &p, item).non_empty_str()?.to_string());
+                    }
+                    Ok(out)
+                })?
+                .unwrap_or_default();
+            let values = o.opt("values", |f| match f.value {
+                Value::Object(_) | Value::String(_) => Ok(f.value.clone()),
+                other => Err(f.err(format!(
+                    "must be a mapping (or YAML text), not {}",
+                    type_name(other)
+                ))),
+            })?;
             Ok(SourceSpec::Helm(HelmOpts {
                 release_name,
                 value_files,
                 values,
-                skip_crds: opt_bool(obj, "skipCrds", &field("skipCrds"))?.unwrap_or(false),
-                skip_tests: opt_bool(obj, "skipTests", &field("skipTests"))?.unwrap_or(false),
+                skip_crds: o.opt("skipCrds", |f| f.bool())?.unwrap_or(false),
+                skip_tests: o.opt("skipTests", |f| f.bool())?.unwrap_or(false),
             }))
         }
     }
 }
 
-fn check_keys(file: &str, kind: &str, obj: &Map<String, Value>, known: &[&str]) -> Result<()> {
-    for k in obj.keys() {
-        if !known.contains(&k.as_str()) {
-            let hint = if known.is_empty() {
-                " (kustomize takes no options; put them in kustomization.yaml)".to_string()
-            } else {
-                format!(
-                    "{}; expected one of {}",
-                    crate::diag::suggestion(k, known.iter().copied()),
-                    known.join(", ")
-                )
-            };
-            bail!("{file}: source.{kind}.{k}: unknown key{hint}");
-        }
-    }
-    Ok(())
-}
-
-fn opt_bool(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Option<bool>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => bail!("{field}: expected true or false, found {}", describe(other)),
-    }
-}
-
 /// A glob or a list of globs.
-fn globs(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Vec<String>> {
-    let list = match obj.get(key) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                Value::String(s) => Ok(s.clone()),
-                other => bail!("{field}[{i}]: expected a glob, found {}", describe(other)),
-            })
-            .collect::<Result<_>>()?,
-        Some(other) => bail!(
-            "{field}: expected a glob or a list of globs, found {}",
-            describe(other)
-        ),
+fn globs(f: Field<'_>) -> Result<Vec<String>> {
+    let list = match f.value {
+        Value::String(s) => vec![s.clone()],
+        _ => {
+            let mut out = Vec::new();
+            for (i, item) in f.list()?.iter().enumerate() {
+                let p = format!("{}[{i}]", f.path);
+                out.push(Field::new(f.file, &p, item).str()?.to_string());
+            }
+            out
+        }
     };
     for (i, g) in list.iter().enumerate() {
         if let Err(e) = globset::Glob::new(g) {
-            bail!("{field}[{i}]: invalid glob \"{g}\": {}", e.kind());
+            let p = format!("{}[{i}]", f.path);
+            return Err(error(
+                f.file,
+                &p,
+                format!("invalid glob \"{g}\": {}", e.kind()),
+            ));
         }
     }
     Ok(list)
@@ -299,11 +243,11 @@ mod tests {
         let err = |v: Value| format!("{:#}", parse("app/karmada.yaml", Some(&v)).unwrap_err());
         assert_eq!(
             err(json!({"helm": {"valueFiles": [1]}})),
-            "app/karmada.yaml: source.helm.valueFiles[0]: expected a file path, found the number 1"
+            "app/karmada.yaml: source.helm.valueFiles[0]: must be a string, not a number"
         );
         assert_eq!(
             err(json!({"helm": {"valuesFiles": []}})),
-            "app/karmada.yaml: source.helm.valuesFiles: unknown key (did you mean \"valueFiles\"?); expected one of releaseName, valueFiles, values, skipCrds, skipTests"
+            "app/karmada.yaml: source.helm.valuesFiles: unknown field (did you mean \"valueFiles\"?)"
         );
         assert_eq!(
             err(json!({"helm": {}, "kustomize": {}})),
@@ -315,6 +259,16 @@ mod tests {
         );
         assert!(
             err(json!({"helm": {"releaseName": "Bad_Name"}})).contains("not a valid release name")
+        );
+        assert_eq!(
+            err(json!({"directory": {"recurse": "yes"}})),
+            "app/karmada.yaml: source.directory.recurse: must be true or false, not a string"
+        );
+        let e = parse("k", Some(&json!({"kustomize": {"images": []}}))).unwrap_err();
+        assert_eq!(e.to_string(), "k: source.kustomize.images: unknown field");
+        assert_eq!(
+            crate::diag::hint_of(&e),
+            Some("kustomize takes no options; put them in kustomization.yaml")
         );
     }
 }
