@@ -11,6 +11,7 @@ use argocd_karmada_plugin::karmada::interpreter::r#gen::{
     self as rgen, Customization, OPT_IN_CHECKS, customizations, opt_in_script,
 };
 use argocd_karmada_plugin::karmada::interpreter::scenario::Scenario;
+use argocd_karmada_plugin::karmada::interpreter::vm::NativeVm;
 use argocd_karmada_plugin::karmada::schema::CrdSchema;
 use common::karmada_vm::{OracleVm, oracle};
 use serde_json::Value;
@@ -39,13 +40,8 @@ fn all() -> Vec<Customization> {
 }
 
 #[test]
-#[cfg_attr(
-    not(has_karmada_oracle),
-    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
-)]
 fn scenarios_give_the_expected_app_health() {
-    let oracle = oracle("scenarios_give_the_expected_app_health");
-    let vm = OracleVm::new(&oracle);
+    let vm = NativeVm;
     let all = all();
     let files = scenario_files();
     assert!(files.len() >= 15, "scenario files: {}", files.len());
@@ -79,14 +75,34 @@ fn scenarios_give_the_expected_app_health() {
     assert!(degraded_ours >= 7, "degraded with ours: {degraded_ours}");
 }
 
+/// Our VM and the real gopher-lua give every scenario the same items, template and health.
 #[test]
 #[cfg_attr(
     not(has_karmada_oracle),
     ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
 )]
+fn scenarios_are_identical_in_the_gopher_lua_oracle() {
+    let oracle = OracleVm::new(&oracle("scenarios_are_identical_in_the_gopher_lua_oracle"));
+    let all = all();
+    let files = scenario_files();
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let s = Scenario::parse(&common::read(file), &name).unwrap();
+        let ours = s.run(&all, &NativeVm, &opt_in).unwrap();
+        let theirs = s.run(&all, &oracle, &opt_in).unwrap();
+        assert_eq!(ours.items, theirs.items, "{name}: items");
+        assert_eq!(ours.template, theirs.template, "{name}: template");
+        assert_eq!(ours.today, theirs.today, "{name}: today");
+        assert_eq!(ours.ours, theirs.ours, "{name}: ours");
+        assert_eq!(ours.ours_opt_in, theirs.ours_opt_in, "{name}: opt-in");
+        assert_eq!(ours.violations, theirs.violations, "{name}: violations");
+    }
+    assert!(files.len() >= 15, "scenario files: {}", files.len());
+}
+
+#[test]
 fn the_condition_message_names_clusters_and_cuts_long_lists() {
-    let oracle = oracle("the_condition_message_names_clusters_and_cuts_long_lists");
-    let vm = OracleVm::new(&oracle);
+    let vm = NativeVm;
     let file = common::repo_root()
         .join("interpreter-lua/scenarios/deployment-200-clusters-3-failures.yaml");
     let mut s = Scenario::parse(&common::read(&file), "200").unwrap();
@@ -152,15 +168,10 @@ fn generated_customizations_are_valid_resource_interpreter_customizations() {
 }
 
 #[test]
-#[cfg_attr(
-    not(has_karmada_oracle),
-    ignore = "needs karmada-lua-oracle: set KARMADA_LUA_ORACLE"
-)]
 fn reflection_keeps_what_native_reflection_keeps() {
-    let oracle = oracle("reflection_keeps_what_native_reflection_keeps");
     use argocd_karmada_plugin::karmada::interpreter::native;
     use argocd_karmada_plugin::karmada::interpreter::vm::{Call, InterpreterVm};
-    let vm = OracleVm::new(&oracle);
+    let vm = NativeVm;
     let all = all();
     let mut checked = 0;
     for file in scenario_files() {

@@ -37,3 +37,43 @@ pub trait InterpreterVm {
         calls.iter().map(|c| self.call(c)).collect()
     }
 }
+
+/// Our own Karmada-mode VM: [`super::run`] on the Lua engine's Karmada profile, in process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NativeVm;
+
+impl InterpreterVm for NativeVm {
+    fn call(&self, call: &Call) -> Result<Value> {
+        let op = super::Operation::ALL
+            .into_iter()
+            .find(|op| op.function() == call.function)
+            .ok_or_else(|| anyhow::anyhow!("no interpreter operation calls {}", call.function))?;
+        let arg = |i: usize| call.args.get(i).cloned();
+        let input = super::Input {
+            desired: arg(0),
+            // Retain is the only operation given the observed object beside the desired one.
+            observed: arg(1).filter(|_| op == super::Operation::Retain),
+            status_items: arg(1)
+                .filter(|_| op == super::Operation::AggregateStatus)
+                .and_then(|v| match v {
+                    Value::Array(items) => Some(items),
+                    _ => None,
+                }),
+            replicas: arg(1)
+                .filter(|_| op == super::Operation::ReviseReplica)
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0),
+        };
+        let mut results = super::run(op, &call.script, &input)?;
+        Ok(match results.len() {
+            1 => results.pop().expect("one result").1,
+            // GetReplicas: replica and requires, by name.
+            _ => Value::Object(
+                results
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
+        })
+    }
+}
