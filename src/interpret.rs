@@ -11,6 +11,8 @@ use serde_json::Value;
 use crate::karmada::interpreter::{self, Input, Operation, suite};
 use crate::output;
 
+mod scenario;
+
 #[derive(clap::Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct InterpretArgs {
@@ -24,6 +26,19 @@ pub struct InterpretArgs {
 pub enum InterpretCommand {
     /// Run Karmada-format customization tests (`customizations.yaml` + `testdata/*.yaml`).
     Test(TestArgs),
+    /// Run scenario files (`interpreter-lua/scenarios/`) through our customizations in our VM:
+    /// the Argo CD health each expects vs the one it gets.
+    Scenario(ScenarioArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScenarioArgs {
+    /// Scenario files, or directories of them (`*.yaml`).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// The repository root holding `interpreter-lua/` (the customizations' sources).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,6 +86,7 @@ pub struct TestArgs {
 pub fn run(args: InterpretArgs) -> Result<ExitCode> {
     match args.command {
         Some(InterpretCommand::Test(t)) => run_tests(t),
+        Some(InterpretCommand::Scenario(a)) => scenario::run(a),
         None => run_one(args.run),
     }
 }

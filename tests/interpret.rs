@@ -412,3 +412,87 @@ fn karmada_profile_matches_the_oracle() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// `interpret scenario`: every shipped scenario passes in our VM, a wrong expectation fails.
+#[test]
+fn scenario_runs_the_shipped_scenarios_in_our_vm() {
+    let root = common::repo_root();
+    let dir = root.join("interpreter-lua/scenarios");
+    let n = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert!(n >= 15, "{n} scenario files");
+    let out = run(&[
+        "interpret",
+        "scenario",
+        "--root",
+        root.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.ends_with(&format!("{n} passed, 0 failed\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok   ")
+            && stdout.contains("deployment-all-healthy.yaml")
+            && stdout.contains("    ours      expected Healthy, got Healthy"),
+        "{stdout}"
+    );
+
+    // The same scenario with a wrong expectation: reported with both values, exit 1.
+    let tmp = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(dir.join("deployment-all-healthy.yaml")).unwrap();
+    let bad = good.replace("ours: {status: Healthy}", "ours: {status: Degraded}");
+    assert_ne!(good, bad);
+    let file = write(tmp.path(), "wrong.yaml", &bad);
+    let out = run(&[
+        "interpret",
+        "scenario",
+        "--root",
+        root.to_str().unwrap(),
+        file.to_str().unwrap(),
+        dir.join("deployment-all-healthy.yaml").to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL "), "{stdout}");
+    assert!(
+        stdout.contains("    ours      expected Degraded, got Healthy"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
+}
+
+/// A missing scenario path: a clear first stderr line, nothing on stdout.
+#[test]
+fn scenario_names_a_missing_path() {
+    let root = common::repo_root();
+    let out = run(&[
+        "interpret",
+        "scenario",
+        "--root",
+        root.to_str().unwrap(),
+        "no-such-scenario.yaml",
+    ]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("no-such-scenario.yaml"),
+        "{stderr}"
+    );
+}
