@@ -217,7 +217,12 @@ fn run_tests(args: TestArgs) -> Result<ExitCode> {
             }
         }
     }
-    let _ = writeln!(out, "{} passed, {failed} failed", cases.len() - failed);
+    report(out, cases.len(), failed)
+}
+
+/// Prints the listing with `N passed, N failed`; exit 1 on any failure.
+fn report(mut out: String, total: usize, failed: usize) -> Result<ExitCode> {
+    let _ = writeln!(out, "{} passed, {failed} failed", total - failed);
     output::stdout(&out)?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS

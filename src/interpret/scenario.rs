@@ -13,7 +13,6 @@ use crate::argo::health::{HealthStatus, VmOptions, evaluate_health};
 use crate::karmada::interpreter::r#gen::{OPT_IN_CHECKS, customizations, opt_in_script};
 use crate::karmada::interpreter::scenario::{Health, Scenario};
 use crate::karmada::interpreter::vm::NativeVm;
-use crate::output;
 
 pub fn run(args: ScenarioArgs) -> Result<ExitCode> {
     let files = scenario_files(&args.paths)?;
@@ -68,13 +67,7 @@ pub fn run(args: ScenarioArgs) -> Result<ExitCode> {
         }
         failed += usize::from(!problems.is_empty());
     }
-    let _ = writeln!(out, "{} passed, {failed} failed", files.len() - failed);
-    output::stdout(&out)?;
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    super::report(out, files.len(), failed)
 }
 
 fn show(h: Option<&Health>) -> String {
