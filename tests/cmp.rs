@@ -786,7 +786,7 @@ fn example_application_matches_the_crd_and_names_our_plugin() {
         &reference.join("argocd/application-crd.yaml"),
     ))
     .unwrap();
-    let schema = argocd_karmada_plugin::karmada::schema::CrdSchema::from_crd(&crd).unwrap();
+    let schema = common::schema::CrdSchema::from_crd(&crd).unwrap();
     let app: Value = serde_saphyr::from_str(&common::read(
         &common::repo_root().join("examples/application.yaml"),
     ))

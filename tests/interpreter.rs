@@ -11,7 +11,7 @@ use argocd_karmada_plugin::karmada::interpreter::r#gen::{
     self as rgen, Customization, OPT_IN_CHECKS, customizations, opt_in_script,
 };
 use argocd_karmada_plugin::karmada::interpreter::scenario::Scenario;
-use argocd_karmada_plugin::karmada::schema::CrdSchema;
+use common::schema::CrdSchema;
 use common::karmada_vm::{OracleVm, oracle};
 use serde_json::Value;
 

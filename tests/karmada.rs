@@ -12,7 +12,8 @@ use std::process::Command;
 
 use anyhow::Result;
 use argocd_karmada_plugin::karmada::{Inputs, Overlay, Params};
-use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
+use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy};
+use common::schema::CrdSchema;
 use serde_json::Value;
 
 /// Every Karmada CRD schema, by `apiVersion kind`.
@@ -598,4 +599,31 @@ fn every_propagation_policy_field_is_reachable_or_documented_as_not_exposed() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The schema check itself can fail: undeclared fields and wrong types are errors, fields under
+/// `x-kubernetes-preserve-unknown-fields` are not.
+#[test]
+fn schema_check_rejects_undeclared_fields() {
+    let crd = serde_json::json!({"spec": {"group": "g.io", "names": {"kind": "K"}, "versions": [
+        {"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+            "type": "object",
+            "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                "metadata": {"type": "object"},
+                "spec": {"type": "object", "properties": {
+                    "a": {"type": "integer"},
+                    "free": {"x-kubernetes-preserve-unknown-fields": true, "type": "object", "properties": {}}
+                }}
+            }
+        }}}
+    ]}});
+    let s = CrdSchema::from_crd(&crd).unwrap();
+    assert_eq!(s.api_version(), "g.io/v1");
+    assert!(
+        s.errors(&serde_json::json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}}))
+            .is_empty()
+    );
+    assert_eq!(s.errors(&serde_json::json!({"spec": {"b": 1}})).len(), 1);
+    assert_eq!(s.errors(&serde_json::json!({"spec": {"a": "x"}})).len(), 1);
 }

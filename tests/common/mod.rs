@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod karmada_vm;
+pub mod schema;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
