@@ -621,8 +621,10 @@ fn schema_check_rejects_undeclared_fields() {
     let s = CrdSchema::from_crd(&crd).unwrap();
     assert_eq!(s.api_version(), "g.io/v1");
     assert!(
-        s.errors(&serde_json::json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}}))
-            .is_empty()
+        s.errors(
+            &serde_json::json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}})
+        )
+        .is_empty()
     );
     assert_eq!(s.errors(&serde_json::json!({"spec": {"b": 1}})).len(), 1);
     assert_eq!(s.errors(&serde_json::json!({"spec": {"a": "x"}})).len(), 1);

@@ -43,7 +43,7 @@ impl Case {
         } else {
             case_dir.to_path_buf()
         };
-        copy_tree(&from, &app);
+        common::copy_dir(&from, &app);
         for f in CASE_FILES {
             if !source.exists() {
                 let _ = std::fs::remove_file(app.join(f));
@@ -202,26 +202,6 @@ fn extra_setup(case: &str, app: &Path) {
             text.push_str("    0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
         }
         std::fs::write(app.join("big.yaml"), text).unwrap();
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    let mut entries: Vec<_> = std::fs::read_dir(from)
-        .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
-        .map(|e| e.unwrap())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let ft = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
-        } else if ft.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
     }
 }
 
