@@ -228,7 +228,7 @@ fn cases(n: usize, seed: u64) -> Vec<Case> {
             } else if c.kind == "Job" && r.chance(30) {
                 // Every cluster in the same state, now and then one odd field.
                 let ctype = *r.pick(&["Complete", "Suspended"]);
-                let n = 1 + r.below(4) as usize;
+                let n = 1 + r.below(4);
                 Value::Array(
                     (0..n)
                         .map(|i| {
@@ -244,7 +244,7 @@ fn cases(n: usize, seed: u64) -> Vec<Case> {
                         .collect(),
                 )
             } else {
-                let n = r.below(7) as usize;
+                let n = r.below(7);
                 Value::Array((0..n).map(|i| item(&mut r, i)).collect())
             };
             let member = member(&mut r, c.kind);
