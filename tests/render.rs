@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 6] = [
+const CASE_FILES: [&str; 8] = [
     "env",
     "args",
     "source",
     "expected-error.txt",
     "expected-hint.txt",
     "symlinks",
+    "expected.snap",
+    "helm-argv.snap",
 ];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
@@ -283,10 +285,16 @@ fn golden(cases: Vec<PathBuf>) {
             "{}: same input must give the same bytes",
             case.name
         );
-        insta::assert_snapshot!(case.name.clone(), stdout);
-        if let Some(argv) = case.helm_argv() {
-            insta::assert_snapshot!(format!("{}.helm-argv", case.name), argv);
-        }
+        // The expected output lives with the case: `<case>/expected.snap` (and `helm-argv.snap`).
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(&dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!("expected", stdout);
+            if let Some(argv) = case.helm_argv() {
+                insta::assert_snapshot!("helm-argv", argv);
+            }
+        });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
