@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cmp;
 pub mod karmada_vm;
 pub mod rng;
 pub mod schema;
