@@ -12,15 +12,12 @@ fn find_command_plugin_with_json_stream() {
     let (repo, _) = checkout();
     let repo_s = repo.path().display().to_string();
     for app_file in ["starlark.yaml", "starlark-auto.yaml"] {
-        let out = cmp(&[
-            "run",
-            "--plugin",
+        let out = cmp_run(
             &plugin("starlark.yaml"),
-            "--app",
             &app(app_file),
-            "--summary",
+            &["--summary"],
             &repo_s,
-        ]);
+        );
         assert!(out.status.success(), "{app_file}: {}", stderr(&out));
         assert_eq!(
             stdout(&out),
@@ -39,14 +36,7 @@ fn find_command_plugin_with_json_stream() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("discover.find.command `sh -c \"find . -name \\\"*.star\\\" | LC_ALL=C sort\"` matched: ./main.star\n./nested/lib.star"), "{}", stdout(&out));
     // No match: the unnamed plugin section probes discovery and finds nothing.
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &plugin("starlark.yaml"),
-        "--app",
-        &app("plain.yaml"),
-        &repo_s,
-    ]);
+    let out = cmp_run(&plugin("starlark.yaml"), &app("plain.yaml"), &[], &repo_s);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert_eq!(
@@ -99,14 +89,7 @@ fn named_plugin_with_discovery_must_still_match() {
         None,
     );
     let app = write_app(tmp.path(), "p", "apps/plain");
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &plugin,
-        "--app",
-        &app,
-        &repo.path().display().to_string(),
-    ]);
+    let out = cmp_run(&plugin, &app, &[], &repo.path().display().to_string());
     assert_eq!(
         first_error_line(&out),
         "error: CMP processing failed for application \"web\": could not find cmp-server plugin with name \"p\" supporting the given repository"
@@ -119,28 +102,14 @@ fn named_plugin_with_discovery_must_still_match() {
         "echo",
         None,
     );
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &plugin,
-        "--app",
-        &app,
-        &repo.path().display().to_string(),
-    ]);
+    let out = cmp_run(&plugin, &app, &[], &repo.path().display().to_string());
     assert_eq!(
         first_error_line(&out),
         "error: CMP processing failed for application \"web\": could not find cmp-server plugin with name \"p\" supporting the given repository: error checking repository support for plugin p.sock: error receiving stream response: rpc error: code = Unknown desc = match repository error: error running find command: `sh -c \"echo no >&2; exit 2\"` failed exit status 2: no"
     );
     // The name must be the plugin's socket name.
     let app = write_app(tmp.path(), "other", "apps/plain");
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &plugin,
-        "--app",
-        &app,
-        &repo.path().display().to_string(),
-    ]);
+    let out = cmp_run(&plugin, &app, &[], &repo.path().display().to_string());
     assert_eq!(
         first_error_line(&out),
         "error: CMP processing failed for application \"web\": could not find cmp-server plugin with name \"other\" supporting the given repository: error dialing to cmp-server for plugin other.sock: error dial proxy: dial unix /home/argocd/cmp-server/plugins/other.sock: connect: no such file or directory"
@@ -159,14 +128,12 @@ fn bad_plugin_yaml_and_dynamic_parameters() {
     )
     .unwrap();
     let app = write_app(tmp.path(), "p", "apps/plain");
-    let out = cmp(&[
-        "run",
-        "--plugin",
+    let out = cmp_run(
         &bad.display().to_string(),
-        "--app",
         &app,
+        &[],
         &repo.path().display().to_string(),
-    ]);
+    );
     assert_eq!(
         first_error_line(&out),
         format!(

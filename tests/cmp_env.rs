@@ -11,18 +11,17 @@ use serde_json::Value;
 fn env_contract_is_exact() {
     let (repo, sha) = checkout();
     let repo_s = repo.path().display().to_string();
-    let out = cmp(&[
-        "run",
-        "--plugin",
+    let out = cmp_run(
         &plugin("env-printer.yaml"),
-        "--app",
         &app("env.yaml"),
-        "--kube-version",
-        "v1.29.3+k3s1",
-        "--api-versions",
-        "apps/v1,v1,v1/ConfigMap",
+        &[
+            "--kube-version",
+            "v1.29.3+k3s1",
+            "--api-versions",
+            "apps/v1,v1,v1/ConfigMap",
+        ],
         &repo_s,
-    ]);
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let objs = docs(&stdout(&out));
     assert_eq!(objs.len(), 1);
@@ -64,16 +63,12 @@ fn env_contract_is_exact() {
 /// What the plugin sees with the default `--kube-version` and `--api-versions`, by variable.
 fn default_env() -> Vec<(String, String)> {
     let (repo, _) = checkout();
-    let out = cmp(&[
-        "run",
-        "--plugin",
+    let out = cmp_run(
         &plugin("env-printer.yaml"),
-        "--app",
         &app("env.yaml"),
-        "--revision",
-        "0123456789abcdef",
+        &["--revision", "0123456789abcdef"],
         &repo.path().display().to_string(),
-    ]);
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let env = docs(&stdout(&out))[0]["data"]["env"]
         .as_str()
@@ -181,14 +176,12 @@ fn argocd_source_files_and_preserve_file_mode() {
     )
     .unwrap();
     let app = write_app(tmp.path(), "p", "apps/env");
-    let out = cmp(&[
-        "run",
-        "--plugin",
+    let out = cmp_run(
         &plugin.display().to_string(),
-        "--app",
         &app,
+        &[],
         &repo.path().display().to_string(),
-    ]);
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let data = &docs(&stdout(&out))[0]["data"];
     assert_eq!(

@@ -117,14 +117,7 @@ fn out_of_bounds_symlinks_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let plugin = write_plugin(tmp.path(), "p", "", "cat passwd", None);
     let app = write_app(tmp.path(), "p", "apps/plain");
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &plugin,
-        "--app",
-        &app,
-        &repo.path().display().to_string(),
-    ]);
+    let out = cmp_run(&plugin, &app, &[], &repo.path().display().to_string());
     assert_eq!(
         first_error_line(&out),
         "error: repository contains out-of-bounds symlinks. file: apps/plain/passwd"

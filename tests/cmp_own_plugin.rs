@@ -79,15 +79,12 @@ fn cmp_run_accepts_this_repository() {
 /// `cmp run --summary` of examples/application.yaml (guestbook) with our plugin on `repo`.
 fn guestbook_summary(repo: &Path) -> Output {
     let app = common::repo_root().join("examples/application.yaml");
-    cmp(&[
-        "run",
-        "--plugin",
+    cmp_run(
         &own_plugin(),
-        "--app",
         &app.display().to_string(),
-        "--summary",
+        &["--summary"],
         &repo.display().to_string(),
-    ])
+    )
 }
 
 #[test]
@@ -103,7 +100,7 @@ fn own_plugin_renders_the_examples() {
     insta::assert_snapshot!("own_plugin_guestbook_summary", stdout(&out));
 
     // The full stream is what `generate` prints with the same Argo CD inputs.
-    let out = cmp(&["run", "--plugin", &own_plugin(), "--app", &app, &repo_s]);
+    let out = cmp_run(&own_plugin(), &app, &[], &repo_s);
     assert!(out.status.success(), "{}", stderr(&out));
     let direct = Command::new(common::bin())
         .arg("generate")
@@ -123,30 +120,18 @@ fn own_plugin_renders_the_examples() {
 
     let tmp = tempfile::tempdir().unwrap();
     let app = example_app(tmp.path(), "examples/kustomize-overlays");
-    let out = cmp(&[
-        "run",
-        "--plugin",
-        &own_plugin(),
-        "--app",
-        &app,
-        "--summary",
-        &repo_s,
-    ]);
+    let out = cmp_run(&own_plugin(), &app, &["--summary"], &repo_s);
     assert!(out.status.success(), "{}", stderr(&out));
     insta::assert_snapshot!("own_plugin_kustomize_summary", stdout(&out));
 
     // The plugin's own stderr reaches the user inside Argo CD's error chain.
     let app = example_app(tmp.path(), "examples/helm");
-    let out = cmp(&[
-        "run",
-        "--plugin",
+    let out = cmp_run(
         &own_plugin(),
-        "--app",
         &app,
-        "--sidecar-env",
-        "HELM_BIN=/nonexistent/helm",
+        &["--sidecar-env", "HELM_BIN=/nonexistent/helm"],
         &repo_s,
-    ]);
+    );
     let line = first_error_line(&out);
     assert!(
         line.starts_with("error: CMP processing failed for application \"guestbook\": error generating manifests in cmp: rpc error: code = Unknown desc = error generating manifests: `argocd-karmada-plugin generate` failed exit status 1: error: "),

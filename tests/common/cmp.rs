@@ -75,6 +75,14 @@ pub fn cmp(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `cmp run --plugin <plugin> --app <app> <flags...> <repo>`.
+pub fn cmp_run(plugin: &str, app: &str, flags: &[&str], repo: &str) -> Output {
+    let mut args = vec!["run", "--plugin", plugin, "--app", app];
+    args.extend_from_slice(flags);
+    args.push(repo);
+    cmp(&args)
+}
+
 /// A fixture plugin file, by name.
 pub fn plugin(name: &str) -> String {
     fixtures().join("plugins").join(name).display().to_string()
