@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use argocd_karmada_plugin::argo::lua::{VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{VmOptions, evaluate_health};
 use argocd_karmada_plugin::health::r#gen as health_gen;
 use serde_json::{Value, json};
 

@@ -6,7 +6,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use argocd_karmada_plugin::argo::lua::{VmOptions, evaluate_health, evaluate_health_fresh_state};
+use argocd_karmada_plugin::argo::health::{
+    VmOptions, evaluate_health, evaluate_health_fresh_state,
+};
 use serde_json::{Value, json};
 
 const TRIVIAL: &str = r#"return {status = "Healthy", message = "ok"}"#;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{argo, generated, health, preview, render};
+use crate::{argo, generated, health, interpret, preview, render, status};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,22 +31,42 @@ pub enum Command {
     Parameters(render::cli::ParametersArgs),
     /// Evaluate health scripts exactly as Argo CD does, or run health test suites.
     Health(health::cli::HealthArgs),
+    /// Run a Karmada resource interpreter customization (our `karmadactl interpret`), or its tests.
+    Interpret(interpret::InterpretArgs),
     /// Run any config management plugin the way Argo CD's cmp-server does.
     Cmp(argo::cmp::cli::CmpArgs),
+    /// One app across every member cluster, live: an object x cluster health matrix.
+    Status(status::cli::StatusArgs),
     /// Regenerate the generated files (argocd-cm-patch.yaml, docs); `--check` fails when stale.
     Gen(generated::GenArgs),
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // `status` answers 0-2 with health verdicts; its usage errors are errors (3), not
+            // clap's 2, which would read as "degraded" in a script.
+            let status = std::env::args_os().nth(1).is_some_and(|a| a == "status");
+            let code = if e.use_stderr() && status {
+                3
+            } else {
+                e.exit_code()
+            };
+            return ExitCode::from(u8::try_from(code).unwrap_or(1));
+        }
+    };
     let result = match cli.command {
         Command::Generate(a) => render::cli::generate(a),
         Command::Parameters(a) => render::cli::parameters(a),
         Command::Preview(a) => preview::cli::preview(a),
         Command::Diff(a) => preview::cli::diff(a),
         Command::Health(a) => health::cli::run(a),
+        Command::Interpret(a) => interpret::run(a),
         Command::Cmp(a) => argo::cmp::cli::run(a),
         Command::Gen(a) => generated::run(a),
+        Command::Status(a) => status::cli::run(a),
     };
     match result {
         Ok(code) => code,

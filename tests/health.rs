@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use argocd_karmada_plugin::argo::lua::{VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{VmOptions, evaluate_health};
 use argocd_karmada_plugin::argo::settings::{ResourceOverrides, config_map_key};
 use argocd_karmada_plugin::health::suite;
 use serde_json::{Value, json};
@@ -318,6 +318,166 @@ fn health_test_open_libs_switch() {
         "{stdout}"
     );
     assert!(stdout.ends_with("0 passed, 1 failed\n"));
+}
+
+#[test]
+fn health_test_resolves_library_modules() {
+    // Our own library, as a user runs it: `health test health-lua`.
+    let lib = common::repo_root().join("health-lua");
+    let cases = suite::discover(std::slice::from_ref(&lib))
+        .unwrap()
+        .cases
+        .len();
+    assert!(cases > 50, "{cases}");
+    let out = run(&["health", "test", lib.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), format!("{cases} passed, 0 failed\n"));
+
+    // The mechanism: the nearest `_lib` above the script, nested modules, a missing module.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "_lib/text.lua",
+        "local util = require(\"util/join\")\nlocal M = {}\nfunction M.say(a) return util.join(a, '+') end\nreturn M\n",
+    );
+    write(
+        dir.path(),
+        "_lib/util/join.lua",
+        "local M = {}\nfunction M.join(a, b) return a .. b .. a end\nreturn M\n",
+    );
+    let kind = dir.path().join("example.io/Widget");
+    write(
+        &kind,
+        "health.lua",
+        "local text = require(\"text\")\nreturn {status = 'Healthy', message = text.say(obj.kind)}\n",
+    );
+    write(
+        &kind,
+        "testdata/w.yaml",
+        "apiVersion: example.io/v1\nkind: Widget\n",
+    );
+    write(
+        &kind,
+        "health_test.yaml",
+        "tests:\n- healthStatus: {status: Healthy, message: Widget+Widget}\n  inputPath: testdata/w.yaml\n",
+    );
+    let out = run(&["health", "test", kind.to_str().unwrap()], None);
+    assert_eq!(
+        text(&out.stdout),
+        "1 passed, 0 failed\n",
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(dir.path().join("_lib/util/join.lua")).unwrap();
+    let out = run(&["health", "test", kind.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("join.lua: cannot read module"),
+        "{err}"
+    );
+}
+
+/// An argocd-cm with one script per kind: the status comes from an annotation.
+const LIST_CM: &str = r#"apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm}
+data:
+  resource.customizations.health.work.karmada.io_ResourceBinding: |
+    return {status = obj.metadata.annotations.want, message = "wanted " .. obj.metadata.annotations.want}
+  resource.customizations.health.apps_Deployment: |
+    return {status = "Healthy", message = obj.missing.field}
+"#;
+
+fn list_item(kind: &str, name: &str, want: &str) -> String {
+    let api = match kind {
+        "Deployment" => "apps/v1",
+        "ConfigMap" => "v1",
+        _ => "work.karmada.io/v1alpha2",
+    };
+    format!(
+        "- apiVersion: {api}\n  kind: {kind}\n  metadata:\n    name: {name}\n    namespace: demo\n    annotations: {{want: {want}}}\n"
+    )
+}
+
+#[test]
+fn health_on_a_list_prints_a_table_and_exits_by_the_worst() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = write(dir.path(), "cm.yaml", LIST_CM);
+    let cm = cm.to_str().unwrap();
+    let list = |items: &[(&str, &str, &str)]| {
+        let mut s = String::from("apiVersion: v1\nkind: List\nitems:\n");
+        for (k, n, w) in items {
+            s.push_str(&list_item(k, n, w));
+        }
+        s
+    };
+    let healthy = list(&[
+        ("ResourceBinding", "web", "Healthy"),
+        ("ConfigMap", "settings", "x"),
+    ]);
+    let out = run(&["health", "-", "--argocd-cm", cm], Some(&healthy));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "KIND             NAMESPACE/NAME  STATUS   MESSAGE\n\
+         ResourceBinding  demo/web        Healthy  wanted Healthy\n\
+         ConfigMap        demo/settings   -        Health script is not configured for '/ConfigMap'\n"
+    );
+    for (worst, code) in [
+        ("Suspended", 1),
+        ("Progressing", 1),
+        ("Degraded", 2),
+        ("Missing", 2),
+        ("Unknown", 2),
+    ] {
+        let items = list(&[
+            ("ResourceBinding", "a", "Healthy"),
+            ("ResourceBinding", "b", worst),
+            ("ResourceBinding", "c", "Progressing"),
+        ]);
+        let out = run(&["health", "-", "--argocd-cm", cm], Some(&items));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{worst}: {}",
+            text(&out.stdout)
+        );
+    }
+    // A failing script makes its item Unknown with Argo CD's error text (exit 2); JSON output.
+    let items = list(&[
+        ("ResourceBinding", "web", "Progressing"),
+        ("Deployment", "api", "x"),
+    ]);
+    let out = run(
+        &["health", "-", "--argocd-cm", cm, "-o", "json"],
+        Some(&items),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(
+        v,
+        json!([
+            {"kind": "ResourceBinding", "namespace": "demo", "name": "web", "status": "Progressing", "message": "wanted Progressing"},
+            {"kind": "Deployment", "namespace": "demo", "name": "api", "status": "Unknown",
+             "message": "<string>:1: attempt to index a non-table object(nil) with key 'field'"},
+        ])
+    );
+    // A single object still exits 0 whenever its script ran.
+    let one = "apiVersion: work.karmada.io/v1alpha2\nkind: ResourceBinding\nmetadata: {name: w, annotations: {want: Degraded}}\n";
+    let out = run(&["health", "-", "--argocd-cm", cm], Some(one));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "STATUS: Degraded\nMESSAGE: wanted Degraded\n"
+    );
+    // An item that is not an object is bad input.
+    let bad = "apiVersion: v1\nkind: List\nitems: [3]\n";
+    let out = run(&["health", "-", "--argocd-cm", cm], Some(bad));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).starts_with("error: stdin: items[0]: expected a Kubernetes object"));
 }
 
 /// Argo CD's own `resource_customizations/` at v3.5.1: every case must pass.

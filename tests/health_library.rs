@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use argocd_karmada_plugin::argo::lua::{HealthStatus, VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{HealthStatus, VmOptions, evaluate_health};
 use argocd_karmada_plugin::health::r#gen::{self as health_gen, Check};
 use argocd_karmada_plugin::health::suite;
 use serde_json::{Map, Value, json};

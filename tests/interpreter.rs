@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use argocd_karmada_plugin::argo::lua::{HealthStatus, VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{HealthStatus, VmOptions, evaluate_health};
 use argocd_karmada_plugin::karmada::interpreter::r#gen::{
     self as rgen, Customization, OPT_IN_CHECKS, customizations, opt_in_script,
 };

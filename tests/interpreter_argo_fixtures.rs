@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 
 use argocd_karmada_plugin::argo::health::builtin;
-use argocd_karmada_plugin::argo::lua::{VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{VmOptions, evaluate_health};
 use argocd_karmada_plugin::karmada::interpreter::r#gen::{OPT_IN_CHECKS, opt_in_script};
 
 /// `assertAppHealth(t, "./testdata/X.yaml", HealthStatusY)` lines for our kinds.

@@ -9,7 +9,7 @@
 mod common;
 
 use argocd_karmada_plugin::argo::health::builtin;
-use argocd_karmada_plugin::argo::lua::{VmOptions, evaluate_health};
+use argocd_karmada_plugin::argo::health::{VmOptions, evaluate_health};
 use argocd_karmada_plugin::karmada::interpreter::r#gen::{
     Customization, OPT_IN_CHECKS, customizations, opt_in_script,
 };

@@ -15,7 +15,7 @@ enum Layer {
     Leaf,
     /// Argo CD's and Karmada's contracts.
     Domain,
-    /// What the subcommands do (`generate`, `parameters`, `gen`, `health`, `cmp`).
+    /// What the subcommands do (`generate`, `parameters`, `gen`, `health`, `cmp`, `status`).
     Command,
     /// Argument parsing and error printing.
     Cli,
@@ -29,17 +29,21 @@ const UNITS: &[(&str, Layer)] = &[
     ("diag", Layer::Leaf),
     ("artifacts", Layer::Leaf),
     ("kube", Layer::Leaf),
-    // The Lua engine (today under argo/, possibly `lua/` later).
+    ("output", Layer::Leaf),
+    ("quantity", Layer::Leaf),
+    // The Lua engine and its profiles.
     ("lua", Layer::Leaf),
-    ("argo::lua", Layer::Leaf),
     ("karmada", Layer::Domain),
     ("argo", Layer::Domain),
     ("health", Layer::Domain),
+    ("live", Layer::Domain),
     ("render", Layer::Command),
     ("preview", Layer::Command),
     ("commands", Layer::Command),
     ("generated", Layer::Command),
     ("sidecar", Layer::Command),
+    ("status", Layer::Command),
+    ("interpret", Layer::Command),
     ("health::cli", Layer::Command),
     ("argo::cmp::cli", Layer::Command),
     ("cli", Layer::Cli),
@@ -404,15 +408,15 @@ fn a_lower_layer_importing_a_higher_one_fails() {
             "karmada/policy.rs",
             "use crate::{yaml, render::{self, AppContext}};\n",
         ),
-        ("argo/lua/mod.rs", "fn f() { super::settings::x(); }\n"),
+        ("lua/mod.rs", "fn f() { crate::argo::settings::x(); }\n"),
     ]));
     assert_eq!(
         v,
         [
-            "src/argo/lua/mod.rs: `crate::argo::settings::x`: argo::lua (Leaf) must not import argo (Domain)",
             "src/karmada/policy.rs: `crate::render::AppContext`: karmada (Domain) must not import render (Command)",
             "src/karmada/policy.rs: `crate::render`: karmada (Domain) must not import render (Command)",
             "src/kube.rs: `crate::render::AppContext`: kube (Leaf) must not import render (Command)",
+            "src/lua/mod.rs: `crate::argo::settings::x`: lua (Leaf) must not import argo (Domain)",
         ]
     );
 }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -518,6 +519,43 @@ fn images_pinned_by_digest_keep_it() {
         line.starts_with(&format!("error: karmada.yaml: overrides[0].image.tag: container \"app\" of apps/Deployment default/web runs example.com/shop/web:1.0@{digest}, pinned by tag and digest")),
         "{line}"
     );
+}
+
+/// Regression: two workloads pinned to different digests each keep their own image under one
+/// registry override (they used to share the first one's rule).
+#[test]
+fn pinned_images_are_overridden_per_workload() {
+    let pinned = |name: &str, fill: char| {
+        let digest = format!("sha256:{}", fill.to_string().repeat(64));
+        let doc = WEB
+            .replace("{name: web}", &format!("{{name: {name}}}"))
+            .replace(
+                "example.com/shop/web:1.0",
+                &format!("example.com/shop/{name}:1.0@{digest}"),
+            );
+        (doc, format!("mirror.example.com/shop/{name}:1.0@{digest}"))
+    };
+    let ((a, want_a), (b, want_b)) = (pinned("a", '1'), pinned("b", '2'));
+    let dir = app(&[
+        ("a.yaml", &a),
+        ("b.yaml", &b),
+        (
+            "karmada.yaml",
+            "apiVersion: argocd-karmada-plugin/v1alpha1\nkind: Placement\nclusters: {names: [m1]}\noverrides:\n  - {clusters: [m1], image: {registry: mirror.example.com}}\n",
+        ),
+    ]);
+    let images: BTreeMap<String, Value> = member(dir.path(), "m1", &[])
+        .into_iter()
+        .map(|d| {
+            let name = d["metadata"]["name"].as_str().unwrap().to_string();
+            (
+                name,
+                d["spec"]["template"]["spec"]["containers"][0]["image"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(images["a"], want_a.as_str());
+    assert_eq!(images["b"], want_b.as_str());
 }
 
 /// Regression: an overlay that adds labels to an object without labels changes them key by key

@@ -1,6 +1,5 @@
-//! Argo CD's contracts: the CMP server and the Lua health VM.
+//! Argo CD's contracts: the CMP server and health evaluation.
 
 pub mod cmp;
 pub mod health;
-pub mod lua;
 pub mod settings;

@@ -1,6 +1,7 @@
 //! `health` subcommand: evaluate an object like `argocd admin settings resource-overrides health`,
 //! or run Argo CD-format test suites.
 
+use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,9 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::argo::lua::{HealthStatus, VmOptions, evaluate_health};
-use crate::argo::settings::{HealthOverride, ResourceOverrides, config_map_key};
+use crate::argo::health::{HealthCode, HealthStatus, VmOptions, resource_health};
+use crate::argo::settings::{HealthOverride, ResourceOverrides, config_map_key, key_of};
 use crate::health::suite;
+use crate::output;
 
 /// Our library, as generated into the ConfigMap patch.
 const LIBRARY_PATCH: &str = include_str!("../../argocd-cm-patch.yaml");
@@ -32,7 +34,8 @@ pub enum HealthCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// The object to evaluate (YAML or JSON; `-` for stdin).
+    /// The object to evaluate (YAML or JSON; `-` for stdin); a `List` (`kubectl get -o yaml`)
+    /// evaluates every item.
     pub file: Option<String>,
     /// Take health overrides from this argocd-cm ConfigMap manifest instead of our library.
     #[arg(long, value_name = "CONFIGMAP_YAML", conflicts_with = "script")]
@@ -91,25 +94,27 @@ fn run_tests(args: TestArgs) -> Result<ExitCode> {
     let cm = args.argocd_cm.as_deref().map(read_argocd_cm).transpose()?;
     let outcomes = suite::run(&suites, cm.as_ref(), &opts);
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    let mut out = String::new();
     for o in &outcomes {
         let name = format!("{}: {}", o.case.suite.display(), o.case.input_path);
         if o.passed() {
             if args.verbose {
-                println!("ok   {name}");
+                let _ = writeln!(out, "ok   {name}");
             }
             continue;
         }
-        println!("FAIL {name}");
+        let _ = writeln!(out, "FAIL {name}");
         if let Some(script) = &o.script {
-            println!("  script:   {script}/health.lua");
+            let _ = writeln!(out, "  script:   {script}/health.lua");
         }
-        println!("  expected: {}", show(&o.case.expected));
-        match &o.actual {
-            Ok(hs) => println!("  actual:   {}", show(hs)),
-            Err(e) => println!("  error:    {e}"),
-        }
+        let _ = writeln!(out, "  expected: {}", show(&o.case.expected));
+        let _ = match &o.actual {
+            Ok(hs) => writeln!(out, "  actual:   {}", show(hs)),
+            Err(e) => writeln!(out, "  error:    {e}"),
+        };
     }
-    println!("{} passed, {} failed", outcomes.len() - failed, failed);
+    let _ = writeln!(out, "{} passed, {} failed", outcomes.len() - failed, failed);
+    output::stdout(&out)?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -143,36 +148,155 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode> {
         bail!("{origin}: expected a Kubernetes object (a YAML map)");
     }
     let overrides = overrides(&args)?;
-    let (group, kind) = config_map_key(&obj);
-    let result = health_of(&obj, &overrides)?;
-    let Some(hs) = result else {
+    match list_items(&obj) {
+        Some(items) => evaluate_list(items, &origin, &overrides, args.output),
+        None => evaluate_one(&obj, &overrides, args.output),
+    }
+}
+
+/// The items of a `List` (`kind: List`, or a typed list such as `ResourceBindingList`).
+fn list_items(obj: &Value) -> Option<&[Value]> {
+    let kind = obj.get("kind")?.as_str()?;
+    if !kind.ends_with("List") {
+        return None;
+    }
+    obj.get("items")?.as_array().map(Vec::as_slice)
+}
+
+/// One object, as `argocd admin settings resource-overrides health` prints it; exit 0 whenever
+/// the script ran (or none applies).
+fn evaluate_one(obj: &Value, overrides: &ResourceOverrides, format: Output) -> Result<ExitCode> {
+    let Some(hs) = resource_health(obj, overrides)? else {
         // Argo CD's admin command prints this and exits 0; it would still fall back to its
         // built-in scripts and Go checks, which this tool does not carry.
-        let line = format!(
-            "Health script is not configured for '{}'",
-            if group.is_empty() {
-                format!("/{kind}")
-            } else {
-                format!("{group}/{kind}")
-            }
-        );
-        match args.output {
-            Output::Text => println!("{line}"),
-            Output::Json => println!(
-                "{}",
+        let line = not_configured(obj);
+        output::stdout(&match format {
+            Output::Text => format!("{line}\n"),
+            Output::Json => format!(
+                "{}\n",
                 serde_json::json!({"configured": false, "message": line})
             ),
-        }
+        })?;
         return Ok(ExitCode::SUCCESS);
     };
-    match args.output {
-        Output::Text => {
-            println!("STATUS: {}", hs.status);
-            println!("MESSAGE: {}", hs.message);
-        }
-        Output::Json => println!("{}", serde_json::to_string(&hs)?),
-    }
+    output::stdout(&match format {
+        Output::Text => format!("STATUS: {}\nMESSAGE: {}\n", hs.status, hs.message),
+        Output::Json => format!("{}\n", serde_json::to_string(&hs)?),
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn not_configured(obj: &Value) -> String {
+    let (group, kind) = config_map_key(obj);
+    let key = if group.is_empty() {
+        format!("/{kind}")
+    } else {
+        key_of(&group, &kind)
+    };
+    format!("Health script is not configured for '{key}'")
+}
+
+/// One row of a `List`'s table.
+#[derive(serde::Serialize)]
+struct Row {
+    kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    namespace: String,
+    name: String,
+    /// `None` when no script applies to the item's kind.
+    status: Option<String>,
+    message: String,
+}
+
+/// Every item of a `List`: a table (or a JSON array), exit status by the worst health (0
+/// Healthy, 1 Progressing or Suspended, 2 Degraded, Missing or Unknown; items without a script
+/// do not count). A failing script makes its item `Unknown` with the error as message, as Argo
+/// CD's controller shows it.
+fn evaluate_list(
+    items: &[Value],
+    origin: &str,
+    overrides: &ResourceOverrides,
+    format: Output,
+) -> Result<ExitCode> {
+    let mut rows = Vec::with_capacity(items.len());
+    let mut worst: Option<HealthCode> = None;
+    for (i, item) in items.iter().enumerate() {
+        if !item.is_object() {
+            bail!("{origin}: items[{i}]: expected a Kubernetes object (a YAML map)");
+        }
+        let text = |path: &[&str]| {
+            path.iter()
+                .try_fold(item, |v, k| v.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (status, message) = match resource_health(item, overrides) {
+            Ok(Some(hs)) => (Some(hs.status), hs.message),
+            Ok(None) => (None, not_configured(item)),
+            Err(e) => (Some("Unknown".to_string()), e.root_cause().to_string()),
+        };
+        if let Some(s) = &status {
+            worst = worst.max(Some(HealthCode::parse(s)));
+        }
+        rows.push(Row {
+            kind: text(&["kind"]),
+            namespace: text(&["metadata", "namespace"]),
+            name: text(&["metadata", "name"]),
+            status,
+            message,
+        });
+    }
+    output::stdout(&match format {
+        Output::Text => table(&rows),
+        Output::Json => format!("{}\n", serde_json::to_string_pretty(&rows)?),
+    })?;
+    Ok(ExitCode::from(worst.map_or(0, HealthCode::exit_status)))
+}
+
+fn table(rows: &[Row]) -> String {
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            let name = if r.namespace.is_empty() {
+                r.name.clone()
+            } else {
+                format!("{}/{}", r.namespace, r.name)
+            };
+            let status = r.status.clone().unwrap_or_else(|| "-".into());
+            [r.kind.clone(), name, status, r.message.replace('\n', " ")]
+        })
+        .collect();
+    let header = [
+        "KIND".to_string(),
+        "NAMESPACE/NAME".into(),
+        "STATUS".into(),
+        "MESSAGE".into(),
+    ];
+    let width = |c: usize| {
+        std::iter::once(&header)
+            .chain(&cells)
+            .map(|r| r[c].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&cells) {
+        let line = format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Where scripts come from: `--script`, `--argocd-cm`, or our library.
@@ -197,6 +321,11 @@ fn overrides(args: &EvalArgs) -> Result<ResourceOverrides> {
     }
 }
 
+/// Our library's health overrides, as Argo CD loads them from the patched argocd-cm.
+pub fn library() -> Result<ResourceOverrides> {
+    parse_argocd_cm(LIBRARY_PATCH, "argocd-cm-patch.yaml (built in)")
+}
+
 fn read_argocd_cm(path: &Path) -> Result<ResourceOverrides> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
@@ -206,49 +335,4 @@ fn read_argocd_cm(path: &Path) -> Result<ResourceOverrides> {
 fn parse_argocd_cm(text: &str, origin: &str) -> Result<ResourceOverrides> {
     let cm = crate::yaml::parse_one(text, origin)?;
     ResourceOverrides::from_config_map(&cm).with_context(|| origin.to_string())
-}
-
-/// `health.GetResourceHealth` with our overrides: pending deletion first, then the script.
-/// `Ok(None)` when no script applies.
-pub fn health_of(obj: &Value, overrides: &ResourceOverrides) -> Result<Option<HealthStatus>> {
-    let meta = obj.get("metadata");
-    let deleting = meta
-        .and_then(|m| m.get("deletionTimestamp"))
-        .is_some_and(|t| !t.is_null());
-    let hook_finalizer = meta
-        .and_then(|m| m.get("finalizers"))
-        .and_then(Value::as_array)
-        .is_some_and(|f| {
-            f.iter()
-                .any(|x| x.as_str() == Some("argocd.argoproj.io/hook-finalizer"))
-        });
-    if deleting && !hook_finalizer {
-        return Ok(Some(HealthStatus {
-            status: "Progressing".into(),
-            message: "Pending deletion".into(),
-        }));
-    }
-    let (group, kind) = config_map_key(obj);
-    let Some(script) = overrides.health_script(&group, &kind) else {
-        return Ok(None);
-    };
-    let opts = VmOptions {
-        open_libs: script.open_libs,
-        ..VmOptions::default()
-    };
-    let text = |k: &str| {
-        meta.and_then(|m| m.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    evaluate_health(script.source, obj, &opts)
-        .map(Some)
-        .with_context(|| {
-            format!(
-                "failed to get resource health for {}/{}",
-                text("namespace"),
-                text("name")
-            )
-        })
 }

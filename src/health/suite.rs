@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::argo::lua::{HealthStatus, VmOptions, evaluate_health};
+use crate::argo::health::{HealthStatus, VmOptions, evaluate_health};
 use crate::argo::settings::{ResourceOverrides, config_map_key, key_of, path_match};
+use crate::health::r#gen;
 
 /// A library of scripts keyed by `group/Kind` (the script's two parent directory names).
 #[derive(Debug, Default)]
@@ -106,9 +107,9 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Suites> {
         for f in files {
             match f.file_name().and_then(|n| n.to_str()) {
                 Some("health.lua") => {
-                    let src = std::fs::read_to_string(&f)
-                        .with_context(|| format!("{}: cannot read", f.display()))?;
-                    let key = script_key(&f);
+                    let src = load_script(&f)?;
+                    // The key needs both parent directories, even under `health test Kind`.
+                    let key = script_key(&std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone()));
                     out.library.scripts.entry(key).or_insert((f.clone(), src));
                 }
                 Some("health_test.yaml") => out.cases.extend(read_suite(&f)?),
@@ -117,6 +118,39 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Suites> {
         }
     }
     Ok(out)
+}
+
+/// A `health.lua` as Argo CD would run it. In a library laid out like ours (a `_lib` directory
+/// in the script's directory or above), its `require("x")` lines are resolved from `_lib` the
+/// way `gen` inlines them; other scripts are taken as they are.
+fn load_script(path: &Path) -> Result<String> {
+    let origin = path.display().to_string();
+    let src = std::fs::read_to_string(path).with_context(|| format!("{origin}: cannot read"))?;
+    let Some(modules) = modules_dir(path) else {
+        return Ok(src);
+    };
+    r#gen::inline(&src, &origin, &|module| {
+        let file = modules.join(format!("{module}.lua"));
+        // Module paths cannot climb (`gen` refuses `..`); a symlink could, so none is read.
+        if file
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            bail!("{}: a module must not be a symlink", file.display());
+        }
+        std::fs::read_to_string(&file)
+            .with_context(|| format!("{}: cannot read module", file.display()))
+    })
+}
+
+/// The nearest `_lib` directory (not a symlink) beside the script's directory or above it.
+fn modules_dir(script: &Path) -> Option<PathBuf> {
+    let script = std::fs::canonicalize(script).ok()?;
+    script
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join(r#gen::MODULES_DIR))
+        .find(|d| d.symlink_metadata().is_ok_and(|m| m.is_dir()))
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {

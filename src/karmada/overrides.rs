@@ -26,17 +26,17 @@ use overlay::{OverlayChange, overlay_patches};
 /// Normalises rendered objects (namespaces, FederatedHPA targets) the way the base was.
 pub type Normalizer<'a> = &'a dyn Fn(&mut Vec<Value>, &str) -> Result<Vec<Item>>;
 
-/// Where a kind keeps its pod spec.
-fn pod_spec_pointer(obj: &Value, kind: &str) -> Option<&'static str> {
+/// Where a kind keeps its pod spec, and the pod spec.
+fn pod_spec<'a>(obj: &'a Value, kind: &str) -> Option<(&'static str, &'a Value)> {
     let p = match kind {
         "Pod" => "/spec",
         "CronJob" => "/spec/jobTemplate/spec/template/spec",
         _ => "/spec/template/spec",
     };
-    obj.pointer(p)
-        .and_then(|s| s.get("containers"))
+    let spec = crate::yaml::pointer(obj, p)?;
+    spec.get("containers")
         .and_then(Value::as_array)
-        .map(|_| p)
+        .map(|_| (p, spec))
 }
 
 /// Kinds Karmada's command/args overriders understand.
@@ -67,10 +67,7 @@ impl Container<'_> {
 }
 
 fn containers<'a>(obj: &'a Value, kind: &str) -> Vec<Container<'a>> {
-    let Some(base) = pod_spec_pointer(obj, kind) else {
-        return Vec::new();
-    };
-    let Some(spec) = obj.pointer(base) else {
+    let Some((base, spec)) = pod_spec(obj, kind) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -156,6 +153,7 @@ pub fn rules(
 ) -> Result<Rules> {
     let file = placement.file.as_str();
     let mut out = Rules::default();
+    let mut shapes: Vec<Option<Shape<'_>>> = objects.iter().map(|_| None).collect();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -208,8 +206,10 @@ pub fn rules(
                 continue;
             }
             let obj = &objects[it.index];
-            let key = (entry.patches.is_empty() && overlay_ops.is_none())
-                .then(|| fingerprint(entry, it, obj));
+            let key = (entry.patches.is_empty() && overlay_ops.is_none()).then(|| {
+                let shape = shapes[it.index].get_or_insert_with(|| Shape::new(it, obj));
+                fingerprint(entry, shape)
+            });
             if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
                 if let Some(id) = cached {
                     // Same rule, same shape: only the image values can differ.
@@ -456,40 +456,70 @@ impl Used {
     }
 }
 
-/// Everything `object_overriders` reads from an object (without patches or an overlay): two objects
-/// with the same fingerprint get the same overriders from an entry.
-fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
-    use std::fmt::Write;
-    let mut k = String::new();
-    let _ = write!(
-        k,
-        "{}|{}|{}|{}|{}",
-        scope::group(&it.api_version),
-        it.kind,
-        it.fhpa_target,
-        obj.pointer("/spec/replicas")
-            .map_or("-", |v| if v.is_number() { "n" } else { "x" }),
-        obj.get("spec").is_some_and(Value::is_object),
-    );
-    for c in containers(obj, &it.kind) {
+/// The part of an object's rule fingerprint that no entry changes, built once per object (every
+/// entry looks at every object).
+struct Shape<'a> {
+    key: String,
+    containers: Vec<Container<'a>>,
+}
+
+impl<'a> Shape<'a> {
+    fn new(it: &Item, obj: &'a Value) -> Shape<'a> {
+        use std::fmt::Write;
+        let containers = containers(obj, &it.kind);
+        let mut k = String::new();
         let _ = write!(
             k,
-            "|{}:{}:{}:{}",
-            c.pointer(),
-            c.name.len(),
-            c.name,
-            c.value.get("image").is_some_and(Value::is_string)
+            "{}|{}|{}|{}|{}",
+            scope::group(&it.api_version),
+            it.kind,
+            it.fhpa_target,
+            crate::yaml::pointer(obj, "/spec/replicas").map_or("-", |v| if v.is_number() {
+                "n"
+            } else {
+                "x"
+            }),
+            obj.get("spec").is_some_and(Value::is_object),
         );
+        for c in &containers {
+            let _ = write!(
+                k,
+                "|{}/{}/{}:{}:{}:{}",
+                c.base,
+                c.list,
+                c.index,
+                c.name.len(),
+                c.name,
+                c.value.get("image").is_some_and(Value::is_string)
+            );
+        }
+        // Length first: the entry's part follows, and keys must not run into each other.
+        Shape {
+            key: format!("{}#{k}#", k.len()),
+            containers,
+        }
+    }
+}
+
+/// Everything `object_overriders` reads from an object (without patches or an overlay): two objects
+/// with the same fingerprint get the same overriders from an entry.
+fn fingerprint(entry: &Override, shape: &Shape<'_>) -> String {
+    use std::fmt::Write;
+    let mut k = shape.key.clone();
+    for c in &shape.containers {
+        k.push('|');
         if entry.image.is_some() {
-            let pinned = c
-                .value
-                .get("image")
-                .and_then(Value::as_str)
-                .and_then(tag_and_digest);
-            let _ = write!(k, ":{}", pinned.is_some());
+            let image = c.value.get("image").and_then(Value::as_str);
+            // A pinned image's own value goes into its digest op.
+            match image.filter(|i| tag_and_digest(i).is_some()) {
+                Some(image) => {
+                    let _ = write!(k, ":pinned:{}:{image}", image.len());
+                }
+                None => k.push_str(":-"),
+            }
         }
         if !entry.env.is_empty() && !c.init {
-            let _ = write!(k, ":{}", c.value.get("env").unwrap_or(&Value::Null));
+            env_fingerprint(&mut k, c.value.get("env"), &entry.env);
         }
         if !entry.command.is_empty() || !entry.args.is_empty() {
             // The overrider adds a missing list, rewrites a list and fails on anything else.
@@ -507,6 +537,47 @@ fn fingerprint(entry: &Override, it: &Item, obj: &Value) -> String {
         }
     }
     k
+}
+
+/// What `env_ops` reads from a container's env, without the values it only carries along: per
+/// existing variable, its name when the entry sets it, whether it already equals the entry's
+/// variable, and which entry variables its value references. Workloads that differ only in other
+/// variables' names and values share one rule instead of computing one each.
+fn env_fingerprint(k: &mut String, env: Option<&Value>, wanted: &[(String, String)]) {
+    let Some(list) = env.and_then(Value::as_array) else {
+        k.push_str(":env-");
+        return;
+    };
+    k.push_str(":env[");
+    for e in list {
+        let name = e.get("name").and_then(Value::as_str);
+        let value = e.get("value").and_then(Value::as_str);
+        k.push('(');
+        for (n, v) in wanted {
+            let named = name == Some(n.as_str());
+            let equal = named && *e == json!({"name": n, "value": v});
+            let refers = value.is_some_and(|text| references_in(text, n));
+            k.push(match (named, equal, refers) {
+                (false, _, false) => '0',
+                (false, _, true) => '1',
+                (true, false, false) => '2',
+                (true, false, true) => '3',
+                (true, true, false) => '4',
+                (true, true, true) => '5',
+            });
+        }
+        k.push(')');
+    }
+    k.push(']');
+}
+
+/// Whether an env value references `$(name)`.
+fn references_in(text: &str, name: &str) -> bool {
+    text.match_indices("$(").any(|(i, _)| {
+        text[i + 2..]
+            .strip_prefix(name)
+            .is_some_and(|r| r.starts_with(')'))
+    })
 }
 
 /// The parts of an entry's overriders that are the same for every object, built once.
@@ -645,7 +716,7 @@ fn object_overriders(
                 ),
             ));
         }
-        let op = match obj.pointer("/spec/replicas") {
+        let op = match crate::yaml::pointer(obj, "/spec/replicas") {
             Some(Value::Number(_)) => Some(OverriderOperator::Replace),
             None if scalable(&it.api_version, &it.kind)
                 && obj.get("spec").is_some_and(Value::is_object) =>
@@ -769,7 +840,11 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
         // Nothing to expand: replace in place, append the rest.
         for (k, v) in env {
             let entry = json!({"name": k, "value": v});
-            match existing.iter().position(|e| name_of(e) == k) {
+            // A missing name is no name, not "" (as on the path below).
+            match existing
+                .iter()
+                .position(|e| e.get("name").and_then(Value::as_str) == Some(k))
+            {
                 Some(i) if existing[i] == entry => {}
                 Some(i) => ops.push(plaintext(
                     OverriderOperator::Replace,
@@ -820,27 +895,105 @@ fn env_ops(c: &Container<'_>, env: &[(String, String)]) -> Vec<PlaintextOverride
     ops
 }
 
-fn name_of(e: &Value) -> &str {
-    e.get("name").and_then(Value::as_str).unwrap_or("")
-}
-
 fn value_of(e: &Value) -> &str {
     e.get("value").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The first env entry whose value references `$(name)`.
 fn references(list: &[Value], name: &str) -> Option<usize> {
-    let needle = format!("$({name})");
     list.iter().position(|e| {
         e.get("value")
             .and_then(Value::as_str)
-            .is_some_and(|v| v.contains(&needle))
+            .is_some_and(|v| references_in(v, name))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Containers whose env gets the same fingerprint must get the same env ops: the rule
+    /// cache in `rules` hands the first one's rule to the others.
+    #[test]
+    fn equal_env_fingerprints_mean_equal_env_ops() {
+        let pairs = |l: &[(&str, &str)]| -> Vec<(String, String)> {
+            l.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        for wanted in [
+            pairs(&[("A", "1"), ("B", "$(A)-x")]),
+            pairs(&[("A", "1"), ("C", "2")]),
+            pairs(&[("", "1"), ("B", "2")]),
+        ] {
+            env_fingerprints_hold(&wanted);
+        }
+    }
+
+    fn env_fingerprints_hold(wanted: &[(String, String)]) {
+        let names = ["A", "B", "C", ""];
+        let values = ["1", "2", "$(A)-x", "$(B)", "$(C)$(A)", "$(A", "x$(AB)"];
+        // Small deterministic generator: every seed gives one env list (or none).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut by_key: std::collections::HashMap<String, (Vec<PlaintextOverrider>, Value)> =
+            Default::default();
+        let mut shared = 0;
+        for _ in 0..4000 {
+            let env = match next(8) {
+                0 => None,
+                1 => Some(json!("not a list")),
+                _ => Some(Value::Array(
+                    (0..next(4))
+                        .map(|_| match next(6) {
+                            0 => json!({"name": names[next(names.len())], "valueFrom": {}}),
+                            1 => json!({"value": values[next(values.len())]}),
+                            _ => {
+                                let name = names[next(names.len())];
+                                json!({"name": name, "value": values[next(values.len())]})
+                            }
+                        })
+                        .collect(),
+                )),
+            };
+            let mut container = json!({"name": "app", "image": "app:1"});
+            if let Some(env) = &env {
+                container["env"] = env.clone();
+            }
+            let obj = json!({"spec": {"template": {"spec": {"containers": [container]}}}});
+            let conts = containers(&obj, "Deployment");
+            let mut key = String::new();
+            env_fingerprint(&mut key, conts[0].value.get("env"), wanted);
+            let ops = env_ops(&conts[0], wanted);
+            match by_key.get(&key) {
+                Some((seen, first)) => {
+                    shared += 1;
+                    assert_eq!(*seen, ops, "{key}: env {first} and {obj} differ");
+                }
+                None => {
+                    by_key.insert(key, (ops, obj));
+                }
+            }
+        }
+        assert!(
+            shared > 1000,
+            "the generator should repeat fingerprints, got {shared}"
+        );
+    }
+
+    #[test]
+    fn references_in_finds_whole_names() {
+        assert!(references_in("x$(A)y", "A"));
+        assert!(references_in("$($(A)", "A"));
+        assert!(!references_in("$(AB)", "A"));
+        assert!(!references_in("$(A", "A"));
+        assert!(!references_in("(A)", "A"));
+    }
 
     #[test]
     fn env_ops_replace_by_name_and_append() {

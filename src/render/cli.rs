@@ -1,10 +1,9 @@
 //! `generate` and `parameters` subcommands.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::contract;
 
@@ -34,10 +33,6 @@ pub fn parameters(args: ParametersArgs) -> Result<ExitCode> {
 }
 
 pub fn write_stdout(text: &str) -> Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    crate::output::stdout(text)?;
     Ok(ExitCode::SUCCESS)
 }

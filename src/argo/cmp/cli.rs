@@ -181,16 +181,6 @@ fn git_revision(repo: &Path) -> String {
     git(&["rev-parse", "HEAD"]).unwrap_or_default()
 }
 
-/// Writes to stdout; a closed pipe (e.g. `| head`) is not an error worth a panic.
-fn emit(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing stdout"),
-        _ => Ok(()),
-    }
-}
-
 fn fail(f: Failure) -> Result<ExitCode> {
     eprintln!("error: {}", f.message);
     if let Some(h) = f.hint {
@@ -212,7 +202,7 @@ fn cmd_run(a: RunArgs) -> Result<ExitCode> {
             } else {
                 crate::yaml::to_stream(&objects)?
             };
-            emit(&text)?;
+            crate::output::stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -226,7 +216,7 @@ fn cmd_parameters(a: CommonArgs) -> Result<ExitCode> {
     match req.parameters() {
         Err(f) => fail(f),
         Ok(list) => {
-            emit(&format!("{}\n", serde_json::to_string_pretty(&list)?))?;
+            crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&list)?))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -262,11 +252,11 @@ fn cmd_discover(a: CommonArgs) -> Result<ExitCode> {
             for line in sel.explanation {
                 text.push_str(&format!("- {line}\n"));
             }
-            emit(&text)?;
+            crate::output::stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(f) => {
-            emit(&format!(
+            crate::output::stdout(&format!(
                 "plugin {identity:?} is NOT used for application {:?}\n",
                 req.app_name()
             ))?;

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::r#gen::{Customization, Operation, find};
 use super::vm::{Call, InterpreterVm};
 use super::{kube_status, native};
-use crate::argo::lua::HealthStatus;
+use crate::argo::health::HealthStatus;
 
 /// One scenario file (`interpreter-lua/scenarios/*.yaml`).
 #[derive(Debug, Deserialize)]

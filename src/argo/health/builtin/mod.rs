@@ -11,7 +11,7 @@ mod statefulset;
 
 use serde_json::Value;
 
-pub use crate::argo::lua::HealthStatus;
+pub use crate::argo::health::HealthStatus;
 
 /// Argo CD's health of `obj` when no Lua customization overrides it, or `None` for kinds without
 /// a built-in check here. `health.go` `GetResourceHealth`: an object being deleted is

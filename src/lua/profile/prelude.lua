@@ -1,6 +1,10 @@
--- Builds a fresh global environment per evaluation with the libraries Argo CD's VM exposes
--- (util/lua/lua.go on gopher-lua). Runs once per Lua state; returns the environment factory.
-local gofmt, go_tonumber, safe_os_time, safe_os_date, stderr_write, not_found, open_libs = ...
+-- Builds a fresh global environment per run with the libraries a Go host's gopher-lua VM
+-- exposes: Argo CD's (util/lua/lua.go; `mode` "argo" or "argo-open-libs") or Karmada's
+-- (luavm/lua.go; `mode` "karmada"). Runs once per Lua state; returns the environment factory.
+-- The host adds its own globals (Argo CD's `obj`) to each environment.
+local gofmt, go_tonumber, safe_os_time, safe_os_date, stderr_write, not_found, mode, kube = ...
+local open_libs = mode == "argo-open-libs"
+local karmada = mode == "karmada"
 
 local G = _G
 local setmetatable_any, getinfo = debug.setmetatable, debug.getinfo
@@ -86,7 +90,7 @@ local function safe_os_loader() return copy(safe_os) end
 local lua_path = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua"
 
 local string_lib, math_lib, os_lib, coroutine_lib
-if open_libs then
+if open_libs or karmada then
   string_lib = copy(string)
   -- gopher-lua's string.rep has no separator argument (a LuaJIT/5.2 extension).
   local raw_rep = string.rep
@@ -111,6 +115,8 @@ if open_libs then
     end
     return raw_format(fmt, unpack(args, 1, n))
   end
+end
+if open_libs then
   math_lib = math
   os_lib = { clock = os.clock, date = os.date, difftime = os.difftime, time = os.time }
   coroutine_lib = coroutine
@@ -156,12 +162,122 @@ for k, v in next, errors_mt do
   if k ~= "__len" then string_meta_fields[k] = v end
 end
 
-return function(obj)
+-- gopher-lua's `require` over a run's own `package.loaded` and `package.preload` (the only
+-- searcher either host keeps); `missing(name)` words the failure.
+local function new_require(loaded, package, missing)
+  return function(name)
+    if type(name) ~= "string" and type(name) ~= "number" then
+      error("bad argument #1 to require (string expected, got " .. type(name) .. ")", 2)
+    end
+    name = tostring(name)
+    local m = loaded[name]
+    if m then return m end
+    local loader = type(package.preload) == "table" and package.preload[name]
+    if not loader then error(missing(name), 2) end
+    local r = loader(name)
+    if r == nil then r = loaded[name] or true end
+    loaded[name] = r
+    return r
+  end
+end
+
+-- Karmada's sandbox (luavm.VM.setLib): its safe package, base, table, its safe string, math and
+-- its safe os (a global here, unlike Argo CD's), then the risky base functions replaced by
+-- functions that raise; `require("kube")` finds the preloaded kube module.
+if karmada then
+  local blocked = {
+    "collectgarbage", "dofile", "getfenv", "getmetatable", "load", "loadfile", "loadstring",
+    "rawequal", "rawget", "rawset", "setfenv", "setmetatable", "module", "newproxy",
+  }
+  local karmada_base = copy(base)
+  for _, name in next, blocked do
+    -- Karmada defines these with DoString, so the position is that chunk's first line.
+    local msg = "<string>:1: call function " .. name .. " is not supported in karmada customized resourceinterpreter."
+    karmada_base[name] = function() raw_error(msg, 0) end
+  end
+  -- An error raised by one of Karmada's Go functions: gopher-lua puts the position of the
+  -- nearest script frame in front.
+  local function raise(msg)
+    local k = 2
+    while true do
+      local info = getinfo(k, "Sl")
+      if not info then raw_error(msg, 0) end
+      if info.what ~= "C" and info.short_src == "<string>" then
+        raw_error("<string>:" .. info.currentline .. ": " .. msg, 0)
+      end
+      k = k + 1
+    end
+  end
+  -- pkg/util/lifted/lua/string_safe.go
+  local max_len = 1000000
+  local function check_len(s)
+    if type(s) == "string" and #s > max_len then
+      raise("string length " .. #s .. " exceeds the maximum allowed input string length " .. max_len ..
+        " in Karmada lua string lib, please check your lua script.")
+    end
+  end
+  local safe_string = copy(string_lib)
+  for _, name in next, { "gsub", "rep", "dump" } do
+    safe_string[name] = function()
+      raise("The Lua function string." .. name .. " is not supported by Karmada. If you believe this " ..
+        "function is essential for your use case, please submit an issue to let us know why you need it.")
+    end
+  end
+  for _, name in next, { "byte", "find", "format", "len", "lower", "reverse", "sub", "upper", "gmatch" } do
+    local f = safe_string[name]
+    safe_string[name] = function(s, p, ...)
+      check_len(s)
+      if name == "find" or name == "gmatch" then check_len(p) end
+      return f(s, p, ...)
+    end
+  end
+  safe_string.gfind = safe_string.gmatch
+  -- Karmada's string.match returns no value at all when nothing matches.
+  local raw_match = string.match
+  safe_string.match = function(s, p, init)
+    check_len(s)
+    check_len(p)
+    local function only_matches(first, ...)
+      if first == nil then return end
+      return first, ...
+    end
+    return only_matches(raw_match(s, p, init))
+  end
+  local safe_math = copy(math)
+  safe_math.huge = 1.7976931348623157e308 -- gopher-lua's math.huge is MaxFloat64
+  safe_math.mod = math.fmod -- gopher-lua still has the Lua 5.0 name
+  local function not_loadlib() raise("loadlib is not supported") end
+
+  return function()
+    local env = copy(karmada_base)
+    env._G = env
+    env._VERSION = "Lua 5.1"
+    env._GOPHER_LUA_VERSION = "GopherLua 0.1"
+    env.table = copy(table_lib)
+    local s = copy(safe_string)
+    env.string = s
+    for k in next, string_meta do string_meta[k] = nil end
+    for k, v in next, string_meta_fields do string_meta[k] = v end
+    string_meta.__index = s
+    env.math = copy(safe_math)
+    env.os = copy(safe_os)
+    local preload = { kube = function() return copy(kube) end }
+    local loaded = { _G = env, table = env.table, string = s, math = env.math, os = env.os }
+    local package = { loaded = loaded, preload = preload, loadlib = not_loadlib }
+    loaded.package = package
+    env.package = package
+    env.require = new_require(loaded, package, function(name)
+      return "module " .. name .. " not found:\n\tno field package.preload['" .. name .. "']"
+    end)
+    return env
+  end
+end
+
+return function()
   local env = copy(base)
   env._G = env
   env._VERSION = "Lua 5.1"
   env._GOPHER_LUA_VERSION = "GopherLua 0.1"
-  env.obj = obj
   env.actionParams = {}
   local tbl = copy(table_lib)
   env.table = tbl
@@ -175,20 +291,7 @@ return function(obj)
     config = "/\n;\n?\n!\n-\n",
   }
   env.package = package
-  env.require = function(name)
-    if type(name) ~= "string" and type(name) ~= "number" then
-      error("bad argument #1 to require (string expected, got " .. type(name) .. ")", 2)
-    end
-    name = tostring(name)
-    local m = loaded[name]
-    if m then return m end
-    local loader = type(package.preload) == "table" and package.preload[name]
-    if not loader then error(not_found(name), 2) end
-    local r = loader(name)
-    if r == nil then r = loaded[name] or true end
-    loaded[name] = r
-    return r
-  end
+  env.require = new_require(loaded, package, not_found)
 
   -- The host's real globals never leak into a run: getfenv of level 0 or of a C function is this
   -- run's environment, and the thread's environment cannot be replaced.

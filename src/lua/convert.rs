@@ -1,27 +1,15 @@
-//! Values across the VM boundary, as Argo CD converts them: `obj` into Lua (`decodeValue`) and the
-//! returned table out (`layeh.com/gopher-json` `Encode`, then Go `json.Unmarshal` into
-//! `HealthStatus`).
+//! Values across the VM boundary, as the Go hosts convert them: JSON into Lua (Argo CD's
+//! `decodeValue`, gopher-json's `Decode` in Karmada: the same rules) and returned tables out
+//! (`layeh.com/gopher-json` `Encode`).
 
 use std::collections::HashSet;
 
 use mlua::{Lua, Table, Value as LuaValue};
 use serde_json::{Map, Value};
 
-use super::HealthStatus;
+use super::Returned;
 
-/// Health codes Argo CD accepts (exact case).
-pub const VALID_STATUSES: [&str; 6] = [
-    "Healthy",
-    "Progressing",
-    "Suspended",
-    "Degraded",
-    "Missing",
-    "Unknown",
-];
-
-pub const INVALID_STATUS: &str = "Lua returned an invalid health status";
-
-/// `obj` as Argo CD's `decodeValue` builds it: null map values are absent keys, null array items
+/// A JSON value as Argo CD's `decodeValue` builds it: null map values are absent keys, null array items
 /// are dropped (later items shift down), every number is a float. Built through the C API in one
 /// protected call: about 10x faster than one mlua call per value (measured, benches/lua_vm.rs).
 pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
@@ -31,6 +19,25 @@ pub fn to_lua(lua: &Lua, v: &Value) -> mlua::Result<LuaValue> {
     unsafe {
         lua.exec_raw::<LuaValue>((), |state| {
             push(state, v);
+        })
+    }
+}
+
+/// Sets `fields` (converted as [`to_lua`] does) in `table`, all in one protected call.
+pub fn set_fields(lua: &Lua, table: &Table, fields: &[(&str, &Value)]) -> mlua::Result<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    // SAFETY: as in `to_lua`; the table is the closure's only argument (stack index 1), and the
+    // stack is left empty.
+    unsafe {
+        lua.exec_raw::<()>(table, |state| {
+            for (name, v) in fields {
+                mlua::ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                push(state, v);
+                mlua::ffi::lua_rawset(state, 1);
+            }
+            mlua::ffi::lua_settop(state, 0);
         })
     }
 }
@@ -67,18 +74,16 @@ unsafe fn push(state: *mut mlua::ffi::lua_State, v: &Value) {
     }
 }
 
-/// The script's last return value as Argo CD's `ExecuteHealthLua` turns it into a status.
-pub fn health_from_lua(ret: &LuaValue) -> Result<HealthStatus, String> {
-    match ret {
-        LuaValue::Nil => Ok(HealthStatus::default()),
-        LuaValue::Table(t) => {
-            let json = encode_json(t)?;
-            Ok(health_from_json(&json))
-        }
-        other => Err(format!(
-            "expect table output from Lua script, not {}",
-            type_name(other)
-        )),
+/// A returned value out of the VM; tables are encoded as gopher-json does.
+pub fn returned(v: &LuaValue) -> Returned {
+    match v {
+        LuaValue::Nil => Returned::Nil,
+        LuaValue::Boolean(b) => Returned::Boolean(*b),
+        LuaValue::Integer(i) => Returned::Number(*i as f64),
+        LuaValue::Number(n) => Returned::Number(*n),
+        LuaValue::String(s) => Returned::String(go_string(&s.as_bytes())),
+        LuaValue::Table(t) => Returned::Table(encode_json(t)),
+        other => Returned::Other(type_name(other)),
     }
 }
 
@@ -94,49 +99,6 @@ pub fn type_name(v: &LuaValue) -> &'static str {
         LuaValue::Thread(_) => "thread",
         _ => "userdata",
     }
-}
-
-/// Go `json.Unmarshal` of the encoded table into `HealthStatus{Status, Message}`: keys match
-/// case-insensitively (the last match wins, in the encoder's sorted key order), null leaves a
-/// field empty, any other non-string value (or a top-level array) is an `UnmarshalTypeError`,
-/// which Argo CD turns into an empty status. A status outside the valid codes is `Unknown`.
-pub fn health_from_json(json: &Value) -> HealthStatus {
-    let Value::Object(map) = json else {
-        return HealthStatus::default();
-    };
-    let mut hs = HealthStatus::default();
-    for (key, value) in map {
-        let field = if go_fold_eq(key, "status") {
-            &mut hs.status
-        } else if go_fold_eq(key, "message") {
-            &mut hs.message
-        } else {
-            continue;
-        };
-        match value {
-            Value::String(s) => *field = s.clone(),
-            Value::Null => {}
-            _ => return HealthStatus::default(),
-        }
-    }
-    if !VALID_STATUSES.contains(&hs.status.as_str()) {
-        return HealthStatus {
-            status: "Unknown".into(),
-            message: INVALID_STATUS.into(),
-        };
-    }
-    hs
-}
-
-/// Go `encoding/json` field-name folding, restricted to what can match an ASCII field name:
-/// ASCII case, plus U+017F (long s) ~ `s` and U+212A (Kelvin sign) ~ `k`.
-fn go_fold_eq(key: &str, field: &str) -> bool {
-    let fold = |c: char| match c {
-        '\u{17F}' => 'S',
-        '\u{212A}' => 'K',
-        c => c.to_ascii_uppercase(),
-    };
-    key.chars().map(fold).eq(field.chars().map(fold))
 }
 
 const MARSHAL_PREFIX: &str = "json: error calling MarshalJSON for type json.jsonValue: ";
@@ -160,20 +122,29 @@ fn encode_value(v: &LuaValue, depth: usize, visited: &mut HashSet<usize>) -> Res
     Ok(match v {
         LuaValue::Nil => Value::Null,
         LuaValue::Boolean(b) => Value::Bool(*b),
-        LuaValue::Integer(i) => Value::from(*i as f64),
-        LuaValue::Number(n) => match serde_json::Number::from_f64(*n) {
-            Some(n) => Value::Number(n),
-            None => {
-                let text = super::gofmt::number(*n);
-                return Err((depth, format!("json: unsupported value: {text}")));
-            }
-        },
+        LuaValue::Integer(i) => number(*i as f64),
+        LuaValue::Number(n) if n.is_finite() => number(*n),
+        LuaValue::Number(n) => {
+            let text = super::gofmt::number(*n);
+            return Err((depth, format!("json: unsupported value: {text}")));
+        }
         LuaValue::String(s) => Value::String(go_string(&s.as_bytes())),
         LuaValue::Table(t) => encode_table(t, depth, visited)?,
         other => {
             return Err((depth, format!("cannot encode {} to JSON", type_name(other))));
         }
     })
+}
+
+/// A finite number as Go's encoder writes a float64: integral values without a fraction.
+fn number(n: f64) -> Value {
+    // Below 2^53 every integral float is exact as an i64.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
 }
 
 fn encode_table(t: &Table, depth: usize, visited: &mut HashSet<usize>) -> Result<Value, EncErr> {
@@ -245,27 +216,6 @@ fn go_string(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn status_conversion() {
-        let hs = health_from_json(&json!({"STATUS": "Healthy", "Message": "ok", "x": 1}));
-        assert_eq!(hs.status, "Healthy");
-        assert_eq!(hs.message, "ok");
-        assert_eq!(health_from_json(&json!([])), HealthStatus::default());
-        assert_eq!(
-            health_from_json(&json!({"status": "Healthy", "message": 3})),
-            HealthStatus::default()
-        );
-        assert_eq!(
-            health_from_json(&json!({"status": "healthy"})).message,
-            INVALID_STATUS
-        );
-        assert_eq!(
-            health_from_json(&json!({"\u{17F}tatus": "Degraded"})).status,
-            "Degraded"
-        );
-    }
 
     #[test]
     fn invalid_utf8_is_replaced_per_byte() {

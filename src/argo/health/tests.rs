@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use std::time::{Duration, Instant};
 
 fn eval(script: &str, obj: &Value) -> std::result::Result<HealthStatus, String> {
     evaluate_health(script, obj, &VmOptions::default()).map_err(|e| format!("{e:#}"))

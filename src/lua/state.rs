@@ -1,0 +1,179 @@
+//! A prepared Lua state for one profile: the host VM, the profile's environment factory, the
+//! compiled-chunk cache and the limit hook; and the per-thread pool of them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, VmState};
+
+use super::profile::Profile;
+use super::{Call, Entry, Error, Returned, convert, errors};
+
+/// Chunks kept per state; Argo CD keeps 1,024 compiled prototypes.
+const CHUNK_CACHE: usize = 1024;
+/// How often the time limit is checked (VM instructions).
+const HOOK_EVERY: u32 = 1000;
+/// Garbage above the prepared state that triggers a full collection after a run.
+const COLLECT_ABOVE: usize = 16 * 1024 * 1024;
+
+thread_local! {
+    static POOL: RefCell<Vec<(&'static str, State)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on this thread's state for `profile`, creating it on first use.
+pub fn with_state<T>(
+    profile: &'static Profile,
+    f: impl FnOnce(&mut State) -> Result<T, Error>,
+) -> Result<T, Error> {
+    POOL.with(|cell| {
+        let mut pool = cell.borrow_mut();
+        let i = match pool.iter().position(|(name, _)| *name == profile.name) {
+            Some(i) => i,
+            None => {
+                let state = State::new(profile)
+                    .map_err(|e| Error::Engine(format!("cannot start the Lua VM: {e}")))?;
+                pool.push((profile.name, state));
+                pool.len() - 1
+            }
+        };
+        f(&mut pool[i].1)
+    })
+}
+
+/// The deadline the instruction hook checks, and where it fired.
+#[derive(Default)]
+struct Deadline {
+    at: Cell<Option<Instant>>,
+    fired_at_line: Cell<Option<Option<usize>>>,
+}
+
+pub struct State {
+    lua: Lua,
+    new_env: Function,
+    chunks: HashMap<String, Function>,
+    deadline: Rc<Deadline>,
+    baseline_memory: usize,
+}
+
+impl State {
+    pub fn new(profile: &Profile) -> mlua::Result<State> {
+        // The debug library is only for the prelude (e.g. to give nil, booleans and numbers
+        // gopher-lua's error texts); scripts run in environments the prelude builds without it.
+        // SAFETY: no C modules are loaded and scripts never see `debug`.
+        let libraries = profile
+            .libraries
+            .iter()
+            .fold(StdLib::DEBUG, |all, lib| all | *lib);
+        let lua = unsafe { Lua::unsafe_new_with(libraries, LuaOptions::default()) };
+        let deadline = Rc::new(Deadline::default());
+        let hook_deadline = deadline.clone();
+        lua.set_global_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_lua, debug| {
+                let expired = hook_deadline.at.get().is_some_and(|d| Instant::now() >= d);
+                if expired {
+                    if hook_deadline.fired_at_line.get().is_none() {
+                        hook_deadline.fired_at_line.set(Some(debug.current_line()));
+                    }
+                    return Err(mlua::Error::runtime("context deadline exceeded"));
+                }
+                Ok(VmState::Continue)
+            },
+        )?;
+        let host = (profile.host)(&lua)?;
+        let new_env: Function = lua
+            .load(profile.prelude)
+            .set_name(format!("={}", profile.name))
+            .call(host)?;
+        lua.globals().raw_set("debug", mlua::Nil)?;
+        lua.gc_collect()?;
+        let baseline_memory = lua.used_memory();
+        Ok(State {
+            lua,
+            new_env,
+            chunks: HashMap::new(),
+            deadline,
+            baseline_memory,
+        })
+    }
+
+    pub fn run(&mut self, call: &Call<'_>) -> Result<Vec<Returned>, Error> {
+        self.deadline
+            .at
+            .set(Some(Instant::now() + call.limits.timeout));
+        self.deadline.fired_at_line.set(None);
+        let _ = self
+            .lua
+            .set_memory_limit(self.baseline_memory.saturating_add(call.limits.memory));
+        let result = self.execute(call);
+        self.deadline.at.set(None);
+        let _ = self.lua.set_memory_limit(0);
+        let result = match result {
+            Ok(Ok(values)) => Ok(values.iter().map(convert::returned).collect()),
+            Ok(Err(type_name)) => Err(Error::NotAFunction(type_name)),
+            Err(e) => Err(Error::Script(match self.deadline.fired_at_line.get() {
+                Some(Some(line)) => format!("<string>:{line}: context deadline exceeded"),
+                Some(None) => "context deadline exceeded".into(),
+                None => errors::text(&e),
+            })),
+        };
+        // Garbage from this run must not count against the next one.
+        if self.lua.used_memory() > self.baseline_memory + COLLECT_ABOVE {
+            let _ = self.lua.gc_collect();
+        }
+        result
+    }
+
+    /// The returned values, or the type name of a non-function `Entry::Function` global.
+    fn execute(&mut self, call: &Call<'_>) -> mlua::Result<Result<MultiValue, &'static str>> {
+        // Building values allocates only live data: collecting meanwhile is wasted work.
+        self.lua.gc_stop();
+        let env = self.environment(call);
+        self.lua.gc_restart();
+        let env = env?;
+        let chunk = self.chunk(call.source)?;
+        match call.entry {
+            Entry::Chunk => {
+                chunk.set_environment(env)?;
+                Ok(Ok(chunk.call(())?))
+            }
+            Entry::Function(name, args) => {
+                chunk.set_environment(env.clone())?;
+                chunk.call::<()>(())?;
+                self.lua.gc_stop();
+                let args: mlua::Result<MultiValue> =
+                    args.iter().map(|a| convert::to_lua(&self.lua, a)).collect();
+                self.lua.gc_restart();
+                let args = args?;
+                match env.get::<mlua::Value>(name)? {
+                    mlua::Value::Function(f) => Ok(Ok(f.call(args)?)),
+                    other => Ok(Err(convert::type_name(&other))),
+                }
+            }
+        }
+    }
+
+    fn environment(&self, call: &Call<'_>) -> mlua::Result<Table> {
+        let env: Table = self.new_env.call(())?;
+        convert::set_fields(&self.lua, &env, call.globals)?;
+        Ok(env)
+    }
+
+    fn chunk(&mut self, source: &str) -> mlua::Result<Function> {
+        if let Some(f) = self.chunks.get(source) {
+            return Ok(f.clone());
+        }
+        let f = self
+            .lua
+            .load(source)
+            .set_name("=<string>")
+            .into_function()?;
+        if self.chunks.len() >= CHUNK_CACHE {
+            self.chunks.clear();
+        }
+        self.chunks.insert(source.to_string(), f.clone());
+        Ok(f)
+    }
+}
