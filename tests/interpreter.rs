@@ -11,8 +11,8 @@ use argocd_karmada_plugin::karmada::interpreter::r#gen::{
     self as rgen, Customization, OPT_IN_CHECKS, customizations, opt_in_script,
 };
 use argocd_karmada_plugin::karmada::interpreter::scenario::Scenario;
-use argocd_karmada_plugin::karmada::schema::CrdSchema;
 use common::karmada_vm::{OracleVm, oracle};
+use common::schema::CrdSchema;
 use serde_json::Value;
 
 fn scenario_files() -> Vec<PathBuf> {
