@@ -11,6 +11,9 @@
 
 #[path = "../tests/apiserver/mod.rs"]
 mod apiserver;
+// The test API server checks its objects with the tests' CRD-schema validation.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

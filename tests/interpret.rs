@@ -270,12 +270,19 @@ fn karmada_interpreter_suite() {
         .filter_map(|l| l.strip_prefix("FAIL "))
         .map(|l| l.replacen(&prefix, "", 1))
         .collect();
-    assert_eq!(failed, KNOWN_DEVIATIONS, "{stdout}");
-    assert!(stdout.ends_with("561 passed, 3 failed\n"), "{stdout}");
-    assert_eq!(out.status.code(), Some(1));
+    // LuaJIT's hash order decides, run by run, whether each known case matches Karmada's output;
+    // every other case must pass.
+    let unexpected: Vec<&String> = failed
+        .iter()
+        .filter(|f| !KNOWN_DEVIATIONS.contains(&f.as_str()))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}\n{stdout}");
+    let summary = format!("{} passed, {} failed\n", 564 - failed.len(), failed.len());
+    assert!(stdout.ends_with(&summary), "{stdout}");
+    let want = if failed.is_empty() { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(want));
 }
 
-/// `$KARMADA_LUA_ORACLE`, required under `CI=true`; else the check is skipped loudly.
 /// What the oracle reports for one operation: the converted result, or the error.
 fn oracle_request(id: usize, op: Operation, script: &str, input: &Input) -> Value {
     let obj = input.desired.clone().or(input.observed.clone());

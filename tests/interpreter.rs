@@ -12,8 +12,8 @@ use argocd_karmada_plugin::karmada::interpreter::r#gen::{
 };
 use argocd_karmada_plugin::karmada::interpreter::scenario::Scenario;
 use argocd_karmada_plugin::karmada::interpreter::vm::NativeVm;
-use argocd_karmada_plugin::karmada::schema::CrdSchema;
 use common::karmada_vm::{OracleVm, oracle};
+use common::schema::CrdSchema;
 use serde_json::Value;
 
 fn scenario_files() -> Vec<PathBuf> {

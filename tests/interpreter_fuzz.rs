@@ -15,28 +15,8 @@ use argocd_karmada_plugin::karmada::interpreter::r#gen::{
 };
 use argocd_karmada_plugin::karmada::interpreter::vm::{Call, InterpreterVm, NativeVm};
 use argocd_karmada_plugin::karmada::interpreter::{self, kube_status};
+use common::rng::Rng;
 use serde_json::{Value, json};
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-}
 
 const TIMES: &[&str] = &[
     "2026-01-01T00:00:00Z",
@@ -248,7 +228,7 @@ fn cases(n: usize, seed: u64) -> Vec<Case> {
             } else if c.kind == "Job" && r.chance(30) {
                 // Every cluster in the same state, now and then one odd field.
                 let ctype = *r.pick(&["Complete", "Suspended"]);
-                let n = 1 + r.below(4) as usize;
+                let n = 1 + r.below(4);
                 Value::Array(
                     (0..n)
                         .map(|i| {
@@ -264,7 +244,7 @@ fn cases(n: usize, seed: u64) -> Vec<Case> {
                         .collect(),
                 )
             } else {
-                let n = r.below(7) as usize;
+                let n = r.below(7);
                 Value::Array((0..n).map(|i| item(&mut r, i)).collect())
             };
             let member = member(&mut r, c.kind);

@@ -12,8 +12,31 @@ use std::process::Command;
 
 use anyhow::Result;
 use argocd_karmada_plugin::karmada::{Inputs, Overlay, Params};
-use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy, schema::CrdSchema};
+use argocd_karmada_plugin::karmada::{defaults, placement::Placement, policy};
+use common::schema::CrdSchema;
 use serde_json::Value;
+
+/// The golden render outputs (`tests/render/<case>/expected.snap`), by case, parsed.
+fn golden_renders() -> Vec<(String, Vec<Value>)> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(common::repo_root().join("tests/render"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("expected.snap"))
+        .filter(|p| p.is_file())
+        .collect();
+    cases.sort();
+    cases
+        .iter()
+        .map(|path| {
+            let name = path.parent().unwrap().file_name().unwrap();
+            let name = name.to_string_lossy().into_owned();
+            let text = common::read(path);
+            // insta's header is a YAML document of its own; the rendered stream follows it.
+            let body = text.splitn(3, "---\n").nth(2).unwrap_or("");
+            let docs = argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap();
+            (name, docs)
+        })
+        .collect()
+}
 
 /// Every Karmada CRD schema, by `apiVersion kind`.
 fn schemas(test: &str) -> BTreeMap<String, CrdSchema> {
@@ -80,19 +103,8 @@ fn check_stream(what: &str, docs: &[Value], schemas: &BTreeMap<String, CrdSchema
 )]
 fn every_golden_snapshot_holds_valid_defaulted_policies() {
     let schemas = schemas("golden snapshots vs Karmada CRDs");
-    let dir = common::repo_root().join("tests/snapshots");
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("render__") || !name.ends_with(".snap") || name.contains(".helm-argv")
-        {
-            continue;
-        }
-        let text = common::read(&path);
-        // insta's header is a YAML document of its own; the rendered stream follows it.
-        let body = text.splitn(3, "---\n").nth(2).unwrap_or("");
-        let docs = argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap();
+    for (name, docs) in golden_renders() {
         checked += check_stream(&name, &docs, &schemas);
     }
     assert!(
@@ -556,16 +568,8 @@ fn every_propagation_policy_field_is_reachable_or_documented_as_not_exposed() {
     assert!(crd_paths.len() > 40, "{crd_paths:?}");
 
     let mut emitted = std::collections::BTreeSet::new();
-    let snaps = common::repo_root().join("tests/snapshots");
-    for entry in std::fs::read_dir(&snaps).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("render__") || name.contains(".helm-argv") {
-            continue;
-        }
-        let text = common::read(&path);
-        let body = text.splitn(3, "---\n").nth(2).unwrap_or("");
-        for doc in argocd_karmada_plugin::yaml::parse_stream(body, &name).unwrap() {
+    for (_, docs) in golden_renders() {
+        for doc in docs {
             if doc["kind"]
                 .as_str()
                 .is_some_and(|k| k.ends_with("PropagationPolicy"))
@@ -598,4 +602,33 @@ fn every_propagation_policy_field_is_reachable_or_documented_as_not_exposed() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The schema check itself can fail: undeclared fields and wrong types are errors, fields under
+/// `x-kubernetes-preserve-unknown-fields` are not.
+#[test]
+fn schema_check_rejects_undeclared_fields() {
+    let crd = serde_json::json!({"spec": {"group": "g.io", "names": {"kind": "K"}, "versions": [
+        {"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+            "type": "object",
+            "properties": {
+                "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                "metadata": {"type": "object"},
+                "spec": {"type": "object", "properties": {
+                    "a": {"type": "integer"},
+                    "free": {"x-kubernetes-preserve-unknown-fields": true, "type": "object", "properties": {}}
+                }}
+            }
+        }}}
+    ]}});
+    let s = CrdSchema::from_crd(&crd).unwrap();
+    assert_eq!(s.api_version(), "g.io/v1");
+    assert!(
+        s.errors(
+            &serde_json::json!({"spec": {"a": 1, "free": {"x": 1}}, "metadata": {"name": "n"}})
+        )
+        .is_empty()
+    );
+    assert_eq!(s.errors(&serde_json::json!({"spec": {"b": 1}})).len(), 1);
+    assert_eq!(s.errors(&serde_json::json!({"spec": {"a": "x"}})).len(), 1);
 }

@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files in a case directory that configure the run and are not part of the app.
-const CASE_FILES: [&str; 6] = [
+const CASE_FILES: [&str; 8] = [
     "env",
     "args",
     "source",
     "expected-error.txt",
     "expected-hint.txt",
     "symlinks",
+    "expected.snap",
+    "helm-argv.snap",
 ];
 
 /// A case, set up in a private temp repository (`<tmp>/repo/.git` + `<tmp>/repo/<case>/`).
@@ -43,7 +45,7 @@ impl Case {
         } else {
             case_dir.to_path_buf()
         };
-        copy_tree(&from, &app);
+        common::copy_dir(&from, &app);
         for f in CASE_FILES {
             if !source.exists() {
                 let _ = std::fs::remove_file(app.join(f));
@@ -205,26 +207,6 @@ fn extra_setup(case: &str, app: &Path) {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    let mut entries: Vec<_> = std::fs::read_dir(from)
-        .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
-        .map(|e| e.unwrap())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let ft = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
-        } else if ft.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// Whether a case runs real helm (`helm` in `TEST_TOOLS`).
 fn uses_helm(case_dir: &Path) -> bool {
     let env = case_dir.join("env");
@@ -303,10 +285,16 @@ fn golden(cases: Vec<PathBuf>) {
             "{}: same input must give the same bytes",
             case.name
         );
-        insta::assert_snapshot!(case.name.clone(), stdout);
-        if let Some(argv) = case.helm_argv() {
-            insta::assert_snapshot!(format!("{}.helm-argv", case.name), argv);
-        }
+        // The expected output lives with the case: `<case>/expected.snap` (and `helm-argv.snap`).
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(&dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!("expected", stdout);
+            if let Some(argv) = case.helm_argv() {
+                insta::assert_snapshot!("helm-argv", argv);
+            }
+        });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -6,7 +6,7 @@
 //! - `policy`: (Cluster)PropagationPolicy / (Cluster)OverridePolicy for the rendered objects
 //! - `overrides`: `overrides:` entries turned into override rules per object
 //! - `defaults`: what Karmada's webhooks and CRD defaults do to a stored policy
-//! - `scope`, `naming`, `schema`: object scope, policy names, CRD-schema validation (for tests)
+//! - `scope`, `naming`: object scope, policy names
 //! - `interpreter`: interpreter customizations that make a template's status truthful
 
 pub mod api;
@@ -20,7 +20,6 @@ pub mod overrides;
 pub mod pipeline;
 pub mod placement;
 pub mod policy;
-pub mod schema;
 pub mod scope;
 
 pub use inputs::{Inputs, Origin, Overlay, OverlayRenderer, Param, Params};

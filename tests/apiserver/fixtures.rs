@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use argocd_karmada_plugin::karmada::schema::CrdSchema;
+use crate::common::schema::CrdSchema;
 use serde_json::{Value, json};
 
 fn health_lua() -> PathBuf {

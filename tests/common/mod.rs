@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cmp;
 pub mod karmada_vm;
+pub mod rng;
+pub mod schema;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -113,16 +116,34 @@ pub fn oracle_batch(
     results
 }
 
-/// Copies a directory tree (files and directories only).
+/// Copies a directory tree in name order; symlinks are copied as symlinks (tests check that
+/// links out of the repository are refused), never followed.
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    let mut entries: Vec<_> = std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let ft = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else if ft.is_dir() {
+            copy_dir(&e.path(), &dest);
         } else {
-            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::copy(e.path(), &dest).unwrap();
         }
     }
+}
+
+/// A process's stdout as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A process's stderr as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
