@@ -1,4 +1,4 @@
--- Reading Karmada's AggregatedStatusItems (pkg/apis/work/v1alpha2 binding_types.go): clusterName,
+-- Reading Karmada's AggregatedStatusItems (Karmada's work v1alpha2 API, binding_types.go): clusterName,
 -- status (what ReflectStatus returned in that member), applied (omitempty: an apply failure has
 -- no `applied` key at all), appliedMessage, health.
 local values = require("values")

@@ -1,4 +1,4 @@
-//! ResourceBinding and ClusterResourceBinding (`pkg/apis/work/v1alpha2/binding_types.go`).
+//! ResourceBinding and ClusterResourceBinding (Karmada's `binding_types.go`, API group work.karmada.io/v1alpha2).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

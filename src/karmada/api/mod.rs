@@ -4,7 +4,7 @@
 //!
 //! - `policy`: (Cluster)PropagationPolicy, `pkg/apis/policy/v1alpha1/propagation_types.go`
 //! - `override_policy`: (Cluster)OverridePolicy, `pkg/apis/policy/v1alpha1/override_types.go`
-//! - `binding`: (Cluster)ResourceBinding, `pkg/apis/work/v1alpha2/binding_types.go`
+//! - `binding`: (Cluster)ResourceBinding, Karmada's `binding_types.go` (work.karmada.io/v1alpha2)
 //! - `cluster`: Cluster, `pkg/apis/cluster/v1alpha1/types.go`
 //!
 //! Fields are declared in the Go structs' order, which is the order Go's encoder writes them in.
