@@ -1,4 +1,18 @@
-//! Kubernetes naming facts shared by every layer: DNS-1123 labels and apiVersion parsing.
+//! Kubernetes naming facts shared by every layer: DNS-1123 labels, apiVersion parsing, and Go's
+//! JSON kind names (what Kubernetes' Go decoders say in their errors).
+
+/// Go's name for the kind of a JSON value (`encoding/json`'s `UnmarshalTypeError.Value`).
+pub fn go_json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
 
 /// Longest DNS-1123 label.
 pub const MAX_LABEL: usize = 63;

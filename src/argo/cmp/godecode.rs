@@ -11,17 +11,7 @@ pub struct Decoder {
     first_error: Option<String>,
 }
 
-/// Go's name for the kind of a JSON value in `UnmarshalTypeError`.
-pub(crate) fn go_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+pub(crate) use crate::kube::go_json_kind as go_kind;
 
 /// The value of field `name` in `obj`, matched as Go does (exact or case-folded; last key wins).
 pub fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {

@@ -133,7 +133,7 @@ fn list(v: &Value, what: &str, item: impl Fn(&Value) -> Result<Value>) -> Result
         Value::Array(items) => Ok(Value::Array(items.iter().map(item).collect::<Result<_>>()?)),
         other => bail!(
             "json unmarshal obj failed: cannot unmarshal {} into {what} (a list)",
-            json_type(other)
+            crate::kube::go_json_kind(other)
         ),
     }
 }
@@ -165,7 +165,7 @@ fn fields(v: &Value, names: &[&str]) -> Result<Map<String, Value>> {
     let Value::Object(map) = v else {
         bail!(
             "json unmarshal obj failed: cannot unmarshal {} into an object",
-            json_type(v)
+            crate::kube::go_json_kind(v)
         );
     };
     let mut out = Map::new();
@@ -188,17 +188,6 @@ fn fields(v: &Value, names: &[&str]) -> Result<Map<String, Value>> {
         }
     }
     Ok(out)
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 #[cfg(test)]
