@@ -311,6 +311,80 @@ items:
     assert!(dev.starts_with("# not delivered: apps/v1 Deployment shop/api: not selected by the placement's cluster affinity"), "{dev}");
 }
 
+/// A selector Kubernetes cannot build (here `NotIn` with no values) matches no cluster, in a
+/// placement and in an override rule's target alike (`util.ClusterMatches`), although its test
+/// alone would pass.
+#[test]
+fn selectors_that_do_not_build_select_no_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let doc = |placement: &str, target: &str| {
+        format!(
+            r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: p, namespace: shop}}
+spec: {{containers: [{{name: c, image: "shop/c:1.0"}}]}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {{name: p, namespace: shop}}
+spec:
+  resourceSelectors: [{{apiVersion: v1, kind: Pod, name: p}}]
+  placement: {{clusterAffinity: {placement}}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {{name: mirror}}
+spec:
+  resourceSelectors: [{{apiVersion: v1, kind: Pod}}]
+  overrideRules:
+  - targetCluster: {target}
+    overriders: {{imageOverrider: [{{component: Registry, operator: replace, value: mirror.eu}}]}}
+"#
+        )
+    };
+    let clusters = tmp.path().join("clusters.yaml");
+    std::fs::write(
+        &clusters,
+        "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: eu1, labels: {env: prod}}\nspec: {syncMode: Push, region: eu}\n",
+    )
+    .unwrap();
+    let preview = |stream: String| {
+        let path = tmp.path().join("stream.yaml");
+        std::fs::write(&path, stream).unwrap();
+        ok(
+            tmp.path(),
+            &[
+                "preview",
+                "-f",
+                path.to_str().unwrap(),
+                "--clusters-file",
+                clusters.to_str().unwrap(),
+                "--cluster",
+                "eu1",
+            ],
+        )
+    };
+    let empty_not_in =
+        "{labelSelector: {matchExpressions: [{key: env, operator: NotIn, values: []}]}}";
+    let out = preview(doc(empty_not_in, "{clusterNames: [eu1]}"));
+    assert!(
+        out.starts_with(
+            "# not delivered: v1 Pod shop/p: not selected by the placement's cluster affinity"
+        ),
+        "{out}"
+    );
+    let field = |values: &str| {
+        format!(
+            "{{fieldSelector: {{matchExpressions: [{{key: region, operator: NotIn, values: {values}}}]}}}}"
+        )
+    };
+    let out = preview(doc("{clusterNames: [eu1]}", &field("[]")));
+    assert!(out.contains("image: shop/c:1.0"), "{out}");
+    let out = preview(doc("{clusterNames: [eu1]}", &field("[us]")));
+    assert!(out.contains("image: mirror.eu/shop/c:1.0"), "{out}");
+}
+
 /// Property: for every `overrides[].kustomize` overlay of every example, what `preview --cluster X`
 /// gives each of the entry's clusters is exactly the overlay's own render (Karmada turned the
 /// overlay into OverridePolicies and applied them back).

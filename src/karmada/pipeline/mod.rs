@@ -858,40 +858,75 @@ fn matching_overrides<'a>(
     out
 }
 
+/// One rule of a matching policy that targets the cluster (`policyOverriders`).
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyOverriders<'a> {
+    /// `ClusterOverridePolicy` or `OverridePolicy`.
+    pub kind: &'static str,
+    pub policy: &'a OverridePolicy,
+    pub overriders: &'a super::api::Overriders,
+}
+
+/// Every override rule for `obj` on `cluster`, in the order Karmada applies them
+/// (`ApplyOverridePolicies` then `getOverridersFromOverridePolicies`,
+/// `pkg/util/overridemanager/overridemanager.go`).
+pub fn overriders_for<'a>(
+    input: &'a Input,
+    obj: &Value,
+    cluster: &Cluster,
+) -> Vec<PolicyOverriders<'a>> {
+    rules_for(&matching_overrides(input, obj), cluster)
+}
+
+/// The rules of `policies` (already in order) whose target cluster matches. A policy without
+/// `overrideRules` is read through its deprecated `targetCluster` + `overriders`.
+fn rules_for<'a>(
+    policies: &[(&'static str, &'a OverridePolicy)],
+    cluster: &Cluster,
+) -> Vec<PolicyOverriders<'a>> {
+    let mut out = Vec::new();
+    for &(kind, policy) in policies {
+        let spec = &policy.spec;
+        let rules: Vec<_> = if spec.override_rules.is_empty() {
+            vec![(spec.target_cluster.as_ref(), &spec.overriders)]
+        } else {
+            spec.override_rules
+                .iter()
+                .map(|r| (r.target_cluster.as_ref(), &r.overriders))
+                .collect()
+        };
+        for (target, overriders) in rules {
+            if target.is_none_or(|t| selection::cluster_matches(cluster, t)) {
+                out.push(PolicyOverriders {
+                    kind,
+                    policy,
+                    overriders,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Applies the matching policies' rules for `cluster`, in order.
 fn apply_overrides(
     policies: &[(&'static str, &OverridePolicy)],
     obj: &mut Value,
     cluster: &Cluster,
 ) -> std::result::Result<(), String> {
-    for (kind, p) in policies {
-        let legacy;
-        let rules = if p.spec.override_rules.is_empty() {
-            legacy = [super::api::RuleWithCluster {
-                target_cluster: p.spec.target_cluster.clone(),
-                overriders: p.spec.overriders.clone(),
-            }];
-            &legacy[..]
-        } else {
-            &p.spec.override_rules[..]
-        };
-        for rule in rules {
-            let applies = rule
-                .target_cluster
-                .as_ref()
-                .is_none_or(|t| selection::cluster_matches(cluster, t));
-            if !applies {
-                continue;
-            }
-            overridemanager::apply(obj, &rule.overriders).map_err(|e| {
-                let name = if p.metadata.namespace.is_empty() {
-                    p.metadata.name.clone()
-                } else {
-                    format!("{}/{}", p.metadata.namespace, p.metadata.name)
-                };
-                format!("{kind} {name} fails ({e}); Karmada does not update this cluster's copy")
-            })?;
-        }
+    for rule in rules_for(policies, cluster) {
+        overridemanager::apply(obj, rule.overriders).map_err(|e| {
+            let p = rule.policy;
+            let name = if p.metadata.namespace.is_empty() {
+                p.metadata.name.clone()
+            } else {
+                format!("{}/{}", p.metadata.namespace, p.metadata.name)
+            };
+            format!(
+                "{} {name} fails ({e}); Karmada does not update this cluster's copy",
+                rule.kind
+            )
+        })?;
     }
     Ok(())
 }

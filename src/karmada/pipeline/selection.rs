@@ -8,10 +8,61 @@ use crate::karmada::api::{
     Cluster, ClusterAffinity, LabelSelector, LabelSelectorOperator, NodeSelectorOperator,
     NodeSelectorRequirement, Placement, TaintEffect, Toleration, TolerationOperator,
 };
+use crate::karmada::naming::{is_label_key, is_label_value};
 
-/// `metav1.LabelSelectorAsSelector(s).Matches(labels)`.
+/// How many values an operator takes (`labels.NewRequirement`).
+#[derive(Clone, Copy)]
+enum Arity {
+    /// In, NotIn: at least one.
+    Some,
+    /// Exists, DoesNotExist: none.
+    None,
+    /// Gt, Lt: exactly one integer.
+    OneInteger,
+}
+
+/// `labels.NewRequirement`'s checks (apimachinery `pkg/labels/selector.go`). A selector that
+/// fails them does not build, and Karmada treats that as "matches nothing".
+fn valid_requirement(key: &str, arity: Arity, values: &[String]) -> bool {
+    let arity_ok = match arity {
+        Arity::Some => !values.is_empty(),
+        Arity::None => values.is_empty(),
+        Arity::OneInteger => values.len() == 1 && values[0].parse::<i64>().is_ok(),
+    };
+    arity_ok && is_label_key(key) && values.iter().all(|v| is_label_value(v))
+}
+
+fn label_arity(op: LabelSelectorOperator) -> Arity {
+    match op {
+        LabelSelectorOperator::In | LabelSelectorOperator::NotIn => Arity::Some,
+        LabelSelectorOperator::Exists | LabelSelectorOperator::DoesNotExist => Arity::None,
+    }
+}
+
+fn field_arity(op: NodeSelectorOperator) -> Arity {
+    use NodeSelectorOperator as Op;
+    match op {
+        Op::In | Op::NotIn => Arity::Some,
+        Op::Exists | Op::DoesNotExist => Arity::None,
+        Op::Gt | Op::Lt => Arity::OneInteger,
+    }
+}
+
+/// `metav1.LabelSelectorAsSelector(s)`: false when the selector does not build.
+fn label_selector_is_valid(s: &LabelSelector) -> bool {
+    s.match_labels
+        .iter()
+        .all(|(k, v)| is_label_key(k) && is_label_value(v))
+        && s.match_expressions
+            .iter()
+            .all(|e| valid_requirement(&e.key, label_arity(e.operator), &e.values))
+}
+
+/// `metav1.LabelSelectorAsSelector(s).Matches(labels)`; a selector that does not build matches
+/// nothing, as in `util.ClusterMatches` and `util.ResourceSelectorPriority`.
 pub fn labels_match(s: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
-    s.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+    label_selector_is_valid(s)
+        && s.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
         && s.match_expressions.iter().all(|e| {
             let have = labels.get(&e.key);
             match e.operator {
@@ -75,10 +126,17 @@ pub fn cluster_matches(c: &Cluster, a: &ClusterAffinity) -> bool {
     {
         return false;
     }
-    if let Some(f) = &a.field_selector
-        && !f.match_expressions.iter().all(|r| field_matches(r, c))
-    {
-        return false;
+    if let Some(f) = &a.field_selector {
+        // Zone terms are matched on their own (`matchZones`); the others go through
+        // `lifted.NodeSelectorRequirementsAsSelector`, so one malformed term matches nothing.
+        let built = f
+            .match_expressions
+            .iter()
+            .filter(|r| r.key != "zone")
+            .all(|r| valid_requirement(&r.key, field_arity(r.operator), &r.values));
+        if !built || !f.match_expressions.iter().all(|r| field_matches(r, c)) {
+            return false;
+        }
     }
     a.cluster_names.is_empty() || a.cluster_names.contains(name)
 }
@@ -163,5 +221,70 @@ pub fn select<'a>(p: &Placement, clusters: &'a [Cluster]) -> Selection<'a> {
         selected: Vec::new(),
         rejected: last.unwrap_or_default(),
         affinity_name: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cluster() -> Cluster {
+        serde_json::from_value(
+            json!({"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
+            "metadata": {"name": "m1", "labels": {"env": "prod"}},
+            "spec": {"region": "eu", "provider": "aws", "zones": ["a"]}}),
+        )
+        .unwrap()
+    }
+
+    fn matches(affinity: serde_json::Value) -> bool {
+        cluster_matches(&cluster(), &serde_json::from_value(affinity).unwrap())
+    }
+
+    /// Selectors `labels.NewRequirement` refuses select nothing, even where the test alone would
+    /// pass (NotIn / DoesNotExist on a label or field the cluster lacks).
+    #[test]
+    fn selectors_that_do_not_build_match_nothing() {
+        for (bad, good) in [
+            (
+                json!({"key": "tier", "operator": "NotIn", "values": []}),
+                json!({"key": "tier", "operator": "NotIn", "values": ["x"]}),
+            ),
+            (
+                json!({"key": "bad key", "operator": "DoesNotExist"}),
+                json!({"key": "bad-key", "operator": "DoesNotExist"}),
+            ),
+            (
+                json!({"key": "tier", "operator": "DoesNotExist", "values": ["x"]}),
+                json!({"key": "tier", "operator": "DoesNotExist"}),
+            ),
+            (
+                json!({"key": "tier", "operator": "NotIn", "values": ["not a value"]}),
+                json!({"key": "tier", "operator": "NotIn", "values": ["not-a-value"]}),
+            ),
+        ] {
+            let label = |e| json!({"labelSelector": {"matchExpressions": [e]}});
+            assert!(!matches(label(bad.clone())), "{bad}");
+            assert!(matches(label(good.clone())), "{good}");
+        }
+        assert!(!matches(
+            json!({"labelSelector": {"matchLabels": {"env": "prod", "": "x"}}})
+        ));
+        let field = |e| json!({"fieldSelector": {"matchExpressions": [e]}});
+        assert!(!matches(field(
+            json!({"key": "provider", "operator": "NotIn", "values": []})
+        )));
+        assert!(matches(field(
+            json!({"key": "provider", "operator": "NotIn", "values": ["gcp"]})
+        )));
+        // One malformed term spoils the others: the selector is built as a whole.
+        assert!(!matches(json!({"fieldSelector": {"matchExpressions": [
+            {"key": "region", "operator": "In", "values": ["eu"]},
+            {"key": "region", "operator": "Gt", "values": ["x"]}]}})));
+        // Zone terms are checked on their own (`matchZones`), without the builder's rules.
+        assert!(matches(field(
+            json!({"key": "zone", "operator": "NotIn", "values": []})
+        )));
     }
 }
