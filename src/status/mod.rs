@@ -282,16 +282,20 @@ fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row
     let whole = evaluate(binding, lib);
     row.status = whole.0;
     row.message = whole.1;
-    let skeleton = (row.status != Health::Healthy).then(|| skeleton(binding));
+    // Each cell's binding: the skeleton with this cluster's items, filled in place per cluster.
+    let mut reduced = (row.status != Health::Healthy).then(|| skeleton(binding));
     let by_cluster = PerCluster::of(binding);
     for target in targets(binding) {
-        let (status, message) = match &skeleton {
+        let (status, message) = match &mut reduced {
             None => (Health::Healthy, String::new()),
-            Some(sk) => match evaluate(&by_cluster.reduce(sk, &target), lib) {
-                // "1/1 cluster healthy" says nothing the cell does not.
-                (Health::Healthy, _) => (Health::Healthy, String::new()),
-                other => other,
-            },
+            Some(b) => {
+                by_cluster.reduce(b, &target);
+                match evaluate(b, lib) {
+                    // "1/1 cluster healthy" says nothing the cell does not.
+                    (Health::Healthy, _) => (Health::Healthy, String::new()),
+                    other => other,
+                }
+            }
         };
         let (replicas, ready_replicas) = by_cluster.replicas_on(&target);
         row.clusters.insert(
@@ -342,6 +346,7 @@ fn evaluate(obj: &Value, lib: &ResourceOverrides) -> (Health, String) {
 fn targets(binding: &Value) -> Vec<String> {
     let spec = &binding["spec"];
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let from_required = spec["requiredBy"]
         .as_array()
         .into_iter()
@@ -354,7 +359,7 @@ fn targets(binding: &Value) -> Vec<String> {
         .chain(from_required)
     {
         if let Some(n) = c["name"].as_str()
-            && !out.iter().any(|o| o == n)
+            && seen.insert(n)
         {
             out.push(n.to_string());
         }
@@ -418,9 +423,9 @@ impl<'a> PerCluster<'a> {
         }
     }
 
-    /// The binding as if `cluster` were its only target (`skeleton` is `skeleton(binding)`).
-    fn reduce(&self, skeleton: &Value, cluster: &str) -> Value {
-        let mut b = skeleton.clone();
+    /// Makes `b` (`skeleton(binding)`, or an earlier reduction) the binding as if `cluster` were
+    /// its only target.
+    fn reduce(&self, b: &mut Value, cluster: &str) {
         let only = |items: &Items<'a>| -> Value {
             let found = items.get(cluster).into_iter().flatten();
             Value::Array(found.map(|&v| v.clone()).collect())
@@ -444,7 +449,6 @@ impl<'a> PerCluster<'a> {
         {
             *list = only(items);
         }
-        b
     }
 
     /// Replicas assigned to `cluster` and ready there (the first item that names it).
@@ -502,7 +506,10 @@ mod tests {
             "status": {"aggregatedStatus": [{"clusterName": "a"}, {"clusterName": "b"}]}});
         assert_eq!(targets(&b), ["a", "b", "c"]);
         let per = PerCluster::of(&b);
-        let r = per.reduce(&skeleton(&b), "b");
+        let mut r = skeleton(&b);
+        per.reduce(&mut r, "a");
+        assert_eq!(targets(&r), ["a"]);
+        per.reduce(&mut r, "b");
         assert_eq!(targets(&r), ["b"]);
         assert_eq!(
             r["status"]["aggregatedStatus"],
