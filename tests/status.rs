@@ -928,6 +928,49 @@ fn no_kubeconfig_and_not_in_a_cluster() {
 }
 
 #[test]
+fn in_cluster_service_account() {
+    // A pod's view: no kubeconfig, the API server in KUBERNETES_SERVICE_HOST/PORT, the service
+    // account's token and CA in files (moved from /var/run/secrets/... for the test).
+    let w = World::with(ApiServer::start_tls(), "in_cluster_service_account");
+    w.shop();
+    w.server.require_token("service-account-token");
+    let sa = w.dir.path().join("serviceaccount");
+    std::fs::create_dir(&sa).unwrap();
+    std::fs::write(sa.join("token"), "service-account-token").unwrap();
+    std::fs::write(sa.join("ca.crt"), w.server.ca_pem.as_ref().unwrap()).unwrap();
+    let port = w.server.url.rsplit(':').next().unwrap().to_string();
+    let in_pod = || {
+        let mut c = w.command(&["--app", "shop"]);
+        c.env("KUBECONFIG", w.dir.path().join("absent"))
+            .env("HOME", w.dir.path())
+            .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+            .env("KUBERNETES_SERVICE_PORT", &port)
+            .env("ARGOCD_KARMADA_SERVICE_ACCOUNT_DIR", &sa);
+        c.output().unwrap()
+    };
+    let out = in_pod();
+    assert_eq!(stdout(&out), World::new("in_cluster_plain").run_shop());
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!w.server.requests().is_empty());
+    // The token is what authenticates: a rotated-out one is refused.
+    std::fs::write(sa.join("token"), "expired-token").unwrap();
+    let out = in_pod();
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("unauthorized (401)"),
+        "{}",
+        stderr(&out)
+    );
+    // Without the CA file there is no in-cluster config, and the error says which file.
+    std::fs::remove_file(sa.join("ca.crt")).unwrap();
+    let out = fails_with(&in_pod(), "error: ");
+    assert!(
+        out.contains("ca.crt: cannot read the service account's credentials (in-cluster config)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn usage_errors_are_errors_not_verdicts() {
     let w = World::new("usage_errors_are_errors_not_verdicts");
     let out = w.run(&["--app", "shop", "--tracking", "labels"]);

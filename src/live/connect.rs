@@ -43,9 +43,14 @@ pub async fn connect(opts: &ConnectOptions) -> Result<(kube::Client, String)> {
     } else {
         match kube::Config::from_kubeconfig(&kco).await {
             Ok(c) => c,
-            Err(kubeconfig_err) if opts.context.is_none() => kube::Config::incluster()
-                .map_err(|_| kubeconfig_err)
-                .context("no usable kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster")?,
+            Err(kubeconfig_err) if opts.context.is_none() => match in_cluster()? {
+                Some(kc) => kube::Config::from_custom_kubeconfig(kc, &kco)
+                    .await
+                    .context("cannot use the in-cluster config")?,
+                None => return Err(kubeconfig_err).context(
+                    "no usable kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster",
+                ),
+            },
             Err(e) => return Err(e).context("cannot use the kubeconfig"),
         }
     };
@@ -56,6 +61,66 @@ pub async fn connect(opts: &ConnectOptions) -> Result<(kube::Client, String)> {
     let client = kube::Client::try_from(config)
         .with_context(|| format!("{server}: cannot set up the client"))?;
     Ok((client, server))
+}
+
+/// Where a pod's service account credentials are mounted (client-go `rest.InClusterConfig`).
+const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+/// Moves [`SERVICE_ACCOUNT_DIR`]: only for tests, which cannot write to the real one.
+pub const SERVICE_ACCOUNT_DIR_ENV: &str = "ARGOCD_KARMADA_SERVICE_ACCOUNT_DIR";
+
+/// The in-cluster config as a one-context kubeconfig, or `None` outside a pod. Like client-go's
+/// `rest.InClusterConfig` (and kube's `Config::incluster_env`): the server from
+/// `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`, the service account's CA and token
+/// files, the token read again when it rotates (kube's `tokenFile`).
+fn in_cluster() -> Result<Option<Kubeconfig>> {
+    let (Ok(host), Ok(port)) = (
+        std::env::var("KUBERNETES_SERVICE_HOST"),
+        std::env::var("KUBERNETES_SERVICE_PORT"),
+    ) else {
+        return Ok(None);
+    };
+    if host.is_empty() || port.is_empty() {
+        return Ok(None);
+    }
+    let dir = std::env::var_os(SERVICE_ACCOUNT_DIR_ENV)
+        .map_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR), PathBuf::from);
+    let server = in_cluster_server(&host, &port)?;
+    let file = |name: &str| -> Result<String> {
+        let path = dir.join(name);
+        std::fs::metadata(&path).with_context(|| {
+            format!(
+                "{}: cannot read the service account's credentials (in-cluster config)",
+                path.display()
+            )
+        })?;
+        path.to_str()
+            .map(str::to_string)
+            .with_context(|| format!("{}: not a UTF-8 path", path.display()))
+    };
+    let (token, ca) = (file("token")?, file("ca.crt")?);
+    let kc = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "in-cluster", "cluster": {
+            "server": server, "certificate-authority": ca}}],
+        "users": [{"name": "in-cluster", "user": {"tokenFile": token}}],
+        "contexts": [{"name": "in-cluster", "context": {"cluster": "in-cluster", "user": "in-cluster"}}],
+        "current-context": "in-cluster",
+    });
+    Kubeconfig::from_yaml(&kc.to_string())
+        .map(Some)
+        .context("cannot build the in-cluster config")
+}
+
+/// `https://host:port`, IPv6 hosts in brackets, as client-go joins them (`net.JoinHostPort`).
+fn in_cluster_server(host: &str, port: &str) -> Result<String> {
+    let port: u16 = port
+        .parse()
+        .context("KUBERNETES_SERVICE_PORT: not a port number (in-cluster config)")?;
+    Ok(if host.contains(':') {
+        format!("https://[{host}]:{port}")
+    } else {
+        format!("https://{host}:{port}")
+    })
 }
 
 /// Argo CD's cluster secret as a one-context kubeconfig. The secret holds `server` and `config`
@@ -152,6 +217,20 @@ mod tests {
         );
         assert_eq!(cluster.certificate_authority_data.as_deref(), Some("Q0E="));
         assert!(kc.auth_infos[0].auth_info.as_ref().unwrap().token.is_some());
+    }
+
+    #[test]
+    fn in_cluster_server_url() {
+        assert_eq!(
+            in_cluster_server("10.96.0.1", "443").unwrap(),
+            "https://10.96.0.1:443"
+        );
+        assert_eq!(
+            in_cluster_server("fd00::1", "6443").unwrap(),
+            "https://[fd00::1]:6443"
+        );
+        let e = format!("{:#}", in_cluster_server("10.96.0.1", "https").unwrap_err());
+        assert!(e.starts_with("KUBERNETES_SERVICE_PORT"), "{e}");
     }
 
     #[test]

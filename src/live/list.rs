@@ -143,27 +143,27 @@ impl Lister {
     ) -> Result<Listed, ListError> {
         let what = rt.path(namespace);
         let fail = |e| ListError::from_kube(e, &what, &self.server);
-        let api = self.api(rt, namespace);
+        let request = kube::core::Request::new(&what);
         let mut params = ListParams::default().limit(self.page_size);
         if let Some(sel) = label_selector {
             params = params.labels(sel);
         }
         let mut out = Listed::default();
         loop {
-            let meta = match shape {
-                Shape::Full => {
-                    let page = api.list(&params).await.map_err(fail)?;
-                    out.items.extend(page.items.iter().map(|o| typed(rt, o)));
-                    page.metadata
-                }
-                Shape::Metadata => {
-                    let page = api.list_metadata(&params).await.map_err(fail)?;
-                    out.items.extend(page.items.iter().map(|o| typed(rt, o)));
-                    page.metadata
-                }
+            // The same requests as kube's `Api::list`/`list_metadata`, decoded straight into
+            // JSON values: kube's `DynamicObject` would buffer every object for its flattened
+            // fields and then be serialised again into the values the health library reads.
+            let built = match shape {
+                Shape::Full => request.list(&params),
+                Shape::Metadata => request.list_metadata(&params),
             };
-            out.resource_version = meta.resource_version.unwrap_or_default();
-            match meta.continue_.filter(|c| !c.is_empty()) {
+            let req = built.map_err(|e| fail(kube::Error::BuildRequest(e)))?;
+            let page: Page = self.client.request(req).await.map_err(fail)?;
+            out.items.reserve(page.items.len());
+            out.items
+                .extend(page.items.into_iter().map(|o| typed(rt, o)));
+            out.resource_version = page.metadata.resource_version.unwrap_or_default();
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
                 Some(token) => params = params.continue_token(&token),
                 None => break,
             }
@@ -190,9 +190,9 @@ impl Lister {
         Ok(stream
             .map_err(move |e| ListError::from_kube(e, &what, &server))
             .map(move |ev| match ev? {
-                WatchEvent::Added(o) => Ok(("ADDED".to_string(), typed(&rt2, &o))),
-                WatchEvent::Modified(o) => Ok(("MODIFIED".to_string(), typed(&rt2, &o))),
-                WatchEvent::Deleted(o) => Ok(("DELETED".to_string(), typed(&rt2, &o))),
+                WatchEvent::Added(o) => Ok(("ADDED".to_string(), typed(&rt2, json(&o)))),
+                WatchEvent::Modified(o) => Ok(("MODIFIED".to_string(), typed(&rt2, json(&o)))),
+                WatchEvent::Deleted(o) => Ok(("DELETED".to_string(), typed(&rt2, json(&o)))),
                 WatchEvent::Bookmark(_) => Ok(("BOOKMARK".to_string(), Value::Null)),
                 WatchEvent::Error(e) => Err(ListError::Other {
                     what: what2.clone(),
@@ -202,13 +202,47 @@ impl Lister {
     }
 }
 
+fn json(obj: &impl serde::Serialize) -> Value {
+    serde_json::to_value(obj).unwrap_or(Value::Null)
+}
+
+/// One page of a LIST: `metadata.continue`, `metadata.resourceVersion` and the items as sent.
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    metadata: PageMeta,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    items: Vec<Value>,
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageMeta {
+    #[serde(rename = "continue")]
+    continue_: Option<String>,
+    resource_version: Option<String>,
+}
+
+/// `items: null` is how Go encodes an empty slice that was never allocated.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Items of a LIST carry no `apiVersion`/`kind` on a real API server (and metadata-only items
-/// say `meta.k8s.io/v1 PartialObjectMetadata`); health scripts and keys need the real ones.
-fn typed(rt: &ResourceType, obj: &impl serde::Serialize) -> Value {
-    let mut v = serde_json::to_value(obj).unwrap_or(Value::Null);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("apiVersion".into(), Value::String(rt.api_version.clone()));
-        map.insert("kind".into(), Value::String(rt.kind.clone()));
+/// say `meta.k8s.io/v1 PartialObjectMetadata`); health scripts and keys need the real ones,
+/// first as in any manifest.
+fn typed(rt: &ResourceType, obj: Value) -> Value {
+    let Value::Object(fields) = obj else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::with_capacity(fields.len() + 2);
+    out.insert("apiVersion".into(), Value::String(rt.api_version.clone()));
+    out.insert("kind".into(), Value::String(rt.kind.clone()));
+    for (k, v) in fields {
+        if k != "apiVersion" && k != "kind" {
+            out.insert(k, v);
+        }
     }
-    v
+    Value::Object(out)
 }

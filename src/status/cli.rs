@@ -109,10 +109,14 @@ fn run_inner(args: StatusArgs) -> Result<u8> {
     let timeout = args
         .timeout
         .or((!args.watch).then_some(Duration::from_secs(30)));
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let deadline = timeout.map(|t| (tokio::time::Instant::now() + t, t));
         live(&args, &selection, &lib, deadline).await
-    })
+    });
+    // Shutting the runtime down frees each connection's buffers one by one; the process exits
+    // next, which frees them all at once.
+    std::mem::forget(runtime);
+    code
 }
 
 /// `Deadline`: when the command must be done, and the `--timeout` it came from.
@@ -204,7 +208,10 @@ async fn live(
     let text = bounded(first_deadline, frame(&lister, args, &matrix, style)).await?;
     print(&text, false, style)?;
     if !args.watch {
-        return Ok(matrix.status.exit_code());
+        let code = matrix.status.exit_code();
+        // The process exits next: freeing every binding piece by piece would only delay that.
+        std::mem::forget((fetched, matrix));
+        return Ok(code);
     }
     // The exit code of the last table drawn.
     let last = Cell::new(matrix.status.exit_code());

@@ -7,7 +7,7 @@ pub mod details;
 pub mod fetch;
 pub mod output;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -140,12 +140,10 @@ pub struct Cell {
 /// findings (scheduling, suspension) show in every cell, as they hold for every cluster. A binding
 /// the library calls Healthy is Healthy on every target, so its cells need no second evaluation.
 pub fn judge(snap: &Snapshot, lib: &ResourceOverrides) -> Matrix {
-    let mut rows = Vec::with_capacity(snap.templates.len());
+    let mut rows = judge_templates(snap, lib);
     let mut names = BTreeSet::new();
-    for t in &snap.templates {
-        let row = judge_template(t, snap, lib);
+    for row in &rows {
         names.extend(row.clusters.keys().cloned());
-        rows.push(row);
     }
     let clusters: Vec<ClusterState> = names
         .iter()
@@ -194,6 +192,65 @@ pub fn judge(snap: &Snapshot, lib: &ResourceOverrides) -> Matrix {
     }
 }
 
+/// Templates per block a judging thread takes at a time: small enough to balance a few slow
+/// (unhealthy, judged per cluster) bindings, large enough to make taking one cheap.
+const BLOCK: usize = 8;
+/// Below this many templates one thread judges them all.
+const PARALLEL_FROM: usize = 4 * BLOCK;
+
+/// One row per template, in template order, judged on up to one thread per core: each thread
+/// keeps its own Lua state with the compiled scripts (`lua::run`'s per-thread pool).
+fn judge_templates(snap: &Snapshot, lib: &ResourceOverrides) -> Vec<Row> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    judge_on(snap, lib, cores)
+}
+
+fn judge_on(snap: &Snapshot, lib: &ResourceOverrides, threads: usize) -> Vec<Row> {
+    let n = snap.templates.len();
+    let threads = threads.min(n.div_ceil(BLOCK));
+    if threads <= 1 || n < PARALLEL_FROM {
+        return snap
+            .templates
+            .iter()
+            .map(|t| judge_template(t, snap, lib))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+            if start >= n {
+                return done;
+            }
+            for (i, t) in snap.templates[start..(start + BLOCK).min(n)]
+                .iter()
+                .enumerate()
+            {
+                done.push((start + i, judge_template(t, snap, lib)));
+            }
+        }
+    };
+    let mut judged: Vec<(usize, Row)> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    // Lua runs on the thread's stack: as much as the main thread has.
+                    .stack_size(8 << 20)
+                    .spawn_scoped(s, work)
+            })
+            .collect();
+        let mut all = work();
+        // A helper that could not start took no block: this thread judged its share.
+        for h in helpers.into_iter().flatten() {
+            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        all
+    });
+    judged.sort_unstable_by_key(|(i, _)| *i);
+    judged.into_iter().map(|(_, row)| row).collect()
+}
+
 fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row {
     let mut row = Row {
         key: t.key.clone(),
@@ -225,17 +282,22 @@ fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row
     let whole = evaluate(binding, lib);
     row.status = whole.0;
     row.message = whole.1;
-    let skeleton = (row.status != Health::Healthy).then(|| skeleton(binding));
+    // Each cell's binding: the skeleton with this cluster's items, filled in place per cluster.
+    let mut reduced = (row.status != Health::Healthy).then(|| skeleton(binding));
+    let by_cluster = PerCluster::of(binding);
     for target in targets(binding) {
-        let (status, message) = match &skeleton {
+        let (status, message) = match &mut reduced {
             None => (Health::Healthy, String::new()),
-            Some(sk) => match evaluate(&reduce(binding, sk, &target), lib) {
-                // "1/1 cluster healthy" says nothing the cell does not.
-                (Health::Healthy, _) => (Health::Healthy, String::new()),
-                other => other,
-            },
+            Some(b) => {
+                by_cluster.reduce(b, &target);
+                match evaluate(b, lib) {
+                    // "1/1 cluster healthy" says nothing the cell does not.
+                    (Health::Healthy, _) => (Health::Healthy, String::new()),
+                    other => other,
+                }
+            }
         };
-        let (replicas, ready_replicas) = replicas_on(binding, &target);
+        let (replicas, ready_replicas) = by_cluster.replicas_on(&target);
         row.clusters.insert(
             target,
             Cell {
@@ -284,6 +346,7 @@ fn evaluate(obj: &Value, lib: &ResourceOverrides) -> (Health, String) {
 fn targets(binding: &Value) -> Vec<String> {
     let spec = &binding["spec"];
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let from_required = spec["requiredBy"]
         .as_array()
         .into_iter()
@@ -296,7 +359,7 @@ fn targets(binding: &Value) -> Vec<String> {
         .chain(from_required)
     {
         if let Some(n) = c["name"].as_str()
-            && !out.iter().any(|o| o == n)
+            && seen.insert(n)
         {
             out.push(n.to_string());
         }
@@ -304,7 +367,7 @@ fn targets(binding: &Value) -> Vec<String> {
     out
 }
 
-/// A binding without its per-cluster lists, to be completed per cluster by [`reduce`]: the
+/// A binding without its per-cluster lists, to be completed per cluster by [`PerCluster::reduce`]: the
 /// large lists are copied once per cell as one item, not as a whole binding.
 fn skeleton(binding: &Value) -> Value {
     let mut b = binding.clone();
@@ -321,55 +384,86 @@ fn skeleton(binding: &Value) -> Value {
     b
 }
 
-/// The binding as if `cluster` were its only target (`skeleton` is `skeleton(binding)`).
-fn reduce(binding: &Value, skeleton: &Value, cluster: &str) -> Value {
-    let mut b = skeleton.clone();
-    let only = |list: &Value, key: &str| -> Vec<Value> {
-        list.as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| c[key].as_str() == Some(cluster))
-            .cloned()
-            .collect()
-    };
-    if b["spec"]["clusters"].is_array() {
-        b["spec"]["clusters"] = Value::Array(only(&binding["spec"]["clusters"], "name"));
-    }
-    if b["spec"]["requiredBy"].is_array() {
-        let required: Vec<Value> = binding["spec"]["requiredBy"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                let mut r = r.clone();
-                if r["clusters"].is_array() {
-                    r["clusters"] = Value::Array(only(&r["clusters"], "name"));
-                }
-                r
-            })
-            .collect();
-        b["spec"]["requiredBy"] = Value::Array(required);
-    }
-    if b["status"]["aggregatedStatus"].is_array() {
-        b["status"]["aggregatedStatus"] =
-            Value::Array(only(&binding["status"]["aggregatedStatus"], "clusterName"));
-    }
-    b
+/// A binding's per-cluster list items by cluster name, indexed once so that reducing it to
+/// each of its (maybe thousands of) clusters stays linear.
+struct PerCluster<'a> {
+    /// `spec.clusters` by `name`; `None` when the binding has no such list.
+    clusters: Option<Items<'a>>,
+    /// `spec.requiredBy` entries, each with its `clusters` by `name` (`None`: no list).
+    required_by: Option<Vec<(&'a Value, Option<Items<'a>>)>>,
+    /// `status.aggregatedStatus` by `clusterName`.
+    aggregated: Option<Items<'a>>,
 }
 
-fn replicas_on(binding: &Value, cluster: &str) -> (Option<i64>, Option<i64>) {
-    let assigned = binding["spec"]["clusters"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["name"].as_str() == Some(cluster)))
-        .and_then(|c| c["replicas"].as_i64());
-    let ready = binding["status"]["aggregatedStatus"]
-        .as_array()
-        .and_then(|a| {
-            a.iter()
-                .find(|c| c["clusterName"].as_str() == Some(cluster))
-        })
-        .and_then(|c| c["status"]["readyReplicas"].as_i64());
-    (assigned, ready)
+/// A list's items by the cluster they name, in list order.
+type Items<'a> = HashMap<&'a str, Vec<&'a Value>>;
+
+fn items_by<'a>(list: &'a Value, key: &str) -> Option<Items<'a>> {
+    let list = list.as_array()?;
+    let mut out: Items<'a> = HashMap::with_capacity(list.len());
+    for item in list {
+        if let Some(name) = item[key].as_str() {
+            out.entry(name).or_default().push(item);
+        }
+    }
+    Some(out)
+}
+
+impl<'a> PerCluster<'a> {
+    fn of(binding: &'a Value) -> PerCluster<'a> {
+        let spec = &binding["spec"];
+        PerCluster {
+            clusters: items_by(&spec["clusters"], "name"),
+            required_by: spec["requiredBy"].as_array().map(|rs| {
+                rs.iter()
+                    .map(|r| (r, items_by(&r["clusters"], "name")))
+                    .collect()
+            }),
+            aggregated: items_by(&binding["status"]["aggregatedStatus"], "clusterName"),
+        }
+    }
+
+    /// Makes `b` (`skeleton(binding)`, or an earlier reduction) the binding as if `cluster` were
+    /// its only target.
+    fn reduce(&self, b: &mut Value, cluster: &str) {
+        let only = |items: &Items<'a>| -> Value {
+            let found = items.get(cluster).into_iter().flatten();
+            Value::Array(found.map(|&v| v.clone()).collect())
+        };
+        if let (Some(items), Some(list)) = (&self.clusters, b.pointer_mut("/spec/clusters")) {
+            *list = only(items);
+        }
+        if let (Some(entries), Some(list)) = (&self.required_by, b.pointer_mut("/spec/requiredBy"))
+        {
+            let required = entries.iter().map(|(entry, clusters)| {
+                let mut r = (*entry).clone();
+                if let Some(items) = clusters {
+                    r["clusters"] = only(items);
+                }
+                r
+            });
+            *list = Value::Array(required.collect());
+        }
+        if let (Some(items), Some(list)) =
+            (&self.aggregated, b.pointer_mut("/status/aggregatedStatus"))
+        {
+            *list = only(items);
+        }
+    }
+
+    /// Replicas assigned to `cluster` and ready there (the first item that names it).
+    fn replicas_on(&self, cluster: &str) -> (Option<i64>, Option<i64>) {
+        let first = |items: &Option<Items<'a>>| {
+            items
+                .as_ref()
+                .and_then(|m| m.get(cluster))
+                .and_then(|v| v.first().copied())
+        };
+        (
+            first(&self.clusters).and_then(|c| c["replicas"].as_i64()),
+            first(&self.aggregated).and_then(|c| c["status"]["readyReplicas"].as_i64()),
+        )
+    }
 }
 
 /// A member cluster's readiness from its `Ready` condition (Karmada's cluster status controller).
@@ -411,13 +505,51 @@ mod tests {
             "requiredBy": [{"clusters": [{"name": "b"}, {"name": "c"}]}]},
             "status": {"aggregatedStatus": [{"clusterName": "a"}, {"clusterName": "b"}]}});
         assert_eq!(targets(&b), ["a", "b", "c"]);
-        let r = reduce(&b, &skeleton(&b), "b");
+        let per = PerCluster::of(&b);
+        let mut r = skeleton(&b);
+        per.reduce(&mut r, "a");
+        assert_eq!(targets(&r), ["a"]);
+        per.reduce(&mut r, "b");
         assert_eq!(targets(&r), ["b"]);
         assert_eq!(
             r["status"]["aggregatedStatus"],
             json!([{"clusterName": "b"}])
         );
-        assert_eq!(replicas_on(&b, "a"), (Some(1), None));
+        assert_eq!(per.replicas_on("a"), (Some(1), None));
+    }
+
+    #[test]
+    fn threads_judge_like_one() {
+        let lib = crate::health::cli::library().unwrap();
+        let mut snap = Snapshot::default();
+        for i in 0..3 * PARALLEL_FROM {
+            let name = format!("web{i}");
+            let t = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "shop"}});
+            let health = if i % 7 == 0 { "Unhealthy" } else { "Healthy" };
+            let b = json!({"apiVersion": "work.karmada.io/v1alpha2", "kind": "ResourceBinding",
+                "metadata": {"name": format!("{name}-deployment"), "namespace": "shop"},
+                "spec": {"resource": {"apiVersion": "apps/v1", "kind": "Deployment",
+                    "namespace": "shop", "name": name},
+                    "clusters": [{"name": "m1", "replicas": 1}, {"name": "m2", "replicas": 1}]},
+                "status": {"aggregatedStatus": [
+                    {"clusterName": "m1", "applied": true, "health": "Healthy"},
+                    {"clusterName": "m2", "applied": true, "health": health}]}});
+            snap.bindings
+                .insert((Some("shop".into()), format!("{name}-deployment")), b);
+            snap.templates.push(Template {
+                key: ObjectKey::of(&t).unwrap(),
+                obj: Some(t),
+            });
+        }
+        let json = |rows: Vec<Row>| serde_json::to_value(rows).unwrap();
+        let one = json(judge_on(&snap, &lib, 1));
+        assert_eq!(json(judge_on(&snap, &lib, 3)), one);
+        let rows = one.as_array().unwrap();
+        assert_eq!(rows.len(), 3 * PARALLEL_FROM);
+        assert_eq!(rows[7]["name"], "web7");
+        assert_ne!(rows[7]["clusters"]["m2"]["status"], "Healthy");
+        assert_eq!(rows[8]["clusters"]["m2"]["status"], "Healthy");
     }
 
     #[test]

@@ -62,6 +62,9 @@ struct State {
     log: Vec<String>,
     /// Ends watches after this many seconds (a real server's `--min-request-timeout`).
     watch_limit: Option<u64>,
+    /// Response bodies of GETs by request line, when [`ApiServer::cache_responses`] is on: a
+    /// benchmark measures its client, not this server's JSON encoding. Any `put` empties it.
+    cache: Option<std::collections::HashMap<String, Bytes>>,
 }
 
 pub struct ApiServer {
@@ -140,6 +143,9 @@ impl ApiServer {
     fn put_in(&self, member: Option<&str>, mut obj: Value) {
         let (base, plural) = location(&obj);
         let mut st = self.state.lock().unwrap();
+        if let Some(cache) = &mut st.cache {
+            cache.clear();
+        }
         st.rv += 1;
         let rv = st.rv;
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
@@ -198,6 +204,12 @@ impl ApiServer {
     /// Ends every watch after `seconds` instead of the client's `timeoutSeconds`.
     pub fn end_watches_after(&self, seconds: u64) {
         self.state.lock().unwrap().watch_limit = Some(seconds);
+    }
+
+    /// Serves repeated reads (LISTs and GETs) from their first response's bytes until the next
+    /// `put`.
+    pub fn cache_responses(&self) {
+        self.state.lock().unwrap().cache = Some(Default::default());
     }
 
     /// Every request so far, as `GET /path?query`.
@@ -309,16 +321,25 @@ fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
 }
 
 fn full(code: StatusCode, body: Value) -> Response<Body> {
+    bytes(code, Bytes::from(body.to_string()))
+}
+
+fn bytes(code: StatusCode, body: Bytes) -> Response<Body> {
     Response::builder()
         .status(code)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())).boxed())
+        .body(Full::new(body).boxed())
         .unwrap()
 }
 
 /// A `Status` object as the API server sends with every error.
 fn status(code: u16, reason: &str, message: &str) -> Response<Body> {
-    full(
+    let (code, body) = status_body(code, reason, message);
+    full(code, body)
+}
+
+fn status_body(code: u16, reason: &str, message: &str) -> (StatusCode, Value) {
+    (
         StatusCode::from_u16(code).unwrap(),
         json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                "message": message, "reason": reason, "code": code}),
@@ -458,7 +479,8 @@ fn handle(
                 &format!("clusters.cluster.karmada.io \"{cluster}\" not found"),
             );
         };
-        return serve_read(objects, member_path, &q, st.rv, metadata);
+        let (code, body) = serve_read(objects, member_path, &q, st.rv, metadata);
+        return full(code, body);
     }
     let Some(target) = parse_path(&path) else {
         return status(
@@ -487,8 +509,17 @@ fn handle(
         drop(st);
         return watch_response(target, backlog, rx, from, timeout);
     }
+    let key = format!("{} {metadata}", req.uri());
+    if let Some(hit) = st.cache.as_ref().and_then(|c| c.get(&key)) {
+        return bytes(StatusCode::OK, hit.clone());
+    }
     // Served under the lock: only the matching objects are copied into the response.
-    serve_read(&st.objects, &path, &q, st.rv, metadata)
+    let (code, body) = serve_read(&st.objects, &path, &q, st.rv, metadata);
+    let body = Bytes::from(body.to_string());
+    if let Some(cache) = st.cache.as_mut().filter(|_| code == StatusCode::OK) {
+        cache.insert(key, body.clone());
+    }
+    bytes(code, body)
 }
 
 fn matches(t: &Target, e: &Event) -> bool {
@@ -505,9 +536,9 @@ fn serve_read(
     q: &BTreeMap<String, String>,
     rv: u64,
     metadata: bool,
-) -> Response<Body> {
+) -> (StatusCode, Value) {
     let Some(t) = parse_path(path) else {
-        return status(
+        return status_body(
             404,
             "NotFound",
             "the server could not find the requested resource",
@@ -520,8 +551,8 @@ fn serve_read(
     };
     if let Some(name) = &t.name {
         return match objects.iter().filter(in_scope).find(|s| s.name() == name) {
-            Some(s) => full(StatusCode::OK, s.obj.clone()),
-            None => status(
+            Some(s) => (StatusCode::OK, s.obj.clone()),
+            None => status_body(
                 404,
                 "NotFound",
                 &format!("{} \"{name}\" not found", t.plural),
@@ -573,7 +604,7 @@ fn serve_read(
             kind,
         ),
     };
-    full(
+    (
         StatusCode::OK,
         json!({"apiVersion": api_version, "kind": kind, "metadata": list_meta, "items": page}),
     )
