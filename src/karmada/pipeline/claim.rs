@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn the_index_ranks_like_each_selector_alone() {
         let sel = |v: Value| -> ResourceSelector { serde_json::from_value(v).unwrap() };
-        let selectors = vec![
+        let selectors = [
             sel(json!({"apiVersion": "v1", "kind": "Pod", "namespace": "a", "name": "x"})),
             sel(json!({"apiVersion": "v1", "kind": "Pod", "name": "y"})),
             sel(

@@ -414,6 +414,24 @@ fn template(
         );
     }
     let selection = selection::select(placement, clusters);
+    if let Some(term) = placement
+        .cluster_affinities
+        .iter()
+        .find(|t| Some(&t.affinity_name) == selection.affinity_name.as_ref())
+        .filter(|t| !t.overflow_affinities.is_empty())
+    {
+        // The scheduler spills into overflow groups only when the primary group lacks capacity.
+        let groups: Vec<&str> = term
+            .overflow_affinities
+            .iter()
+            .map(|o| o.affinity_name.as_str())
+            .collect();
+        result.warnings.push(format!(
+            "clusterAffinities term {} has overflow groups ({}) that Karmada adds only when its clusters run out of capacity (live state); the preview shows the primary group's clusters",
+            term.affinity_name,
+            groups.join(", ")
+        ));
+    }
     for (name, why) in &selection.rejected {
         result
             .per_cluster
