@@ -14,6 +14,7 @@ pub mod kube;
 pub mod live;
 pub mod lua;
 pub mod output;
+pub mod parallel;
 pub mod preview;
 pub mod quantity;
 pub mod render;

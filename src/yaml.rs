@@ -73,10 +73,13 @@ pub fn to_stream<'a, I>(docs: I) -> Result<String>
 where
     I: IntoIterator<Item = &'a Value>,
 {
-    let mut out = String::new();
-    for d in docs {
+    let docs: Vec<&Value> = docs.into_iter().collect();
+    // Documents are written independently on a few threads, then joined in order.
+    let texts = crate::parallel::map(&docs, |d| to_string(d));
+    let mut out = String::with_capacity(texts.iter().flatten().map(|t| t.len() + 5).sum());
+    for text in texts {
+        let text = text?;
         out.push_str("---\n");
-        let text = to_string(d)?;
         out.push_str(&text);
         if !text.ends_with('\n') {
             out.push('\n');

@@ -13,7 +13,7 @@ use argocd_karmada_plugin::karmada::api::{
     Cluster, ClusterAffinity, ImageOverrider, Overriders, Placement, ResourceSelector,
 };
 use argocd_karmada_plugin::karmada::pipeline::claim::{
-    ImplicitPriority, SelectorIndex, selector_priority,
+    ImplicitPriority, PolicyIndex, selector_priority,
 };
 use argocd_karmada_plugin::karmada::pipeline::division::{TieBreak, webster_from};
 use argocd_karmada_plugin::karmada::pipeline::selection::{cluster_matches, select};
@@ -302,8 +302,13 @@ fn resource_selector_priority(doc: &Value, c: &Value) {
 /// Through the index the pipeline ranks policies with.
 fn resource_selectors_priority(doc: &Value, c: &Value) {
     let list: Vec<ResourceSelector> = from(&c["selectors"], "selectors");
-    let index = SelectorIndex::new(&list);
-    assert_eq!(index.priority(&doc["resource"]), priority(&c["want"]));
+    // One policy with these selectors.
+    let index = PolicyIndex::new([&list[..]]);
+    let got = index.matching(&doc["resource"]).get(&0).copied();
+    assert_eq!(
+        got.unwrap_or(ImplicitPriority::MisMatch),
+        priority(&c["want"])
+    );
 }
 
 // --- cluster -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("kube", Layer::Leaf),
     ("output", Layer::Leaf),
     ("quantity", Layer::Leaf),
+    ("parallel", Layer::Leaf),
     // The Lua engine and its profiles.
     ("lua", Layer::Leaf),
     ("karmada", Layer::Domain),

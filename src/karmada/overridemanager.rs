@@ -165,9 +165,12 @@ fn kind_of(obj: &Value) -> &str {
     obj.get("kind").and_then(Value::as_str).unwrap_or("")
 }
 
-/// The image patches of one image overrider (`buildPatches`); fails when an image does not parse.
-fn image_patches(obj: &Value, io: &ImageOverrider) -> Result<Vec<Op>, String> {
-    let mut targets: Vec<(String, String)> = Vec::new();
+/// The images one image overrider rewrites, by JSON pointer (`buildPatches`).
+fn image_targets<'a>(
+    obj: &'a Value,
+    io: &ImageOverrider,
+) -> Result<Vec<(String, &'a str)>, String> {
+    let mut targets = Vec::new();
     match &io.predicate {
         Some(p) => {
             let image = obtain_image_value(obj, &p.path).map_err(|e| {
@@ -182,26 +185,31 @@ fn image_patches(obj: &Value, io: &ImageOverrider) -> Result<Vec<Op>, String> {
             let Some(prefix) = pod_spec_prefix(kind_of(obj)) else {
                 return Ok(Vec::new());
             };
-            let containers = obj
-                .pointer(&format!("{prefix}/containers"))
+            let containers = crate::yaml::pointer(obj, prefix)
+                .and_then(|spec| spec.get("containers"))
                 .and_then(Value::as_array);
             for (i, c) in containers.into_iter().flatten().enumerate() {
                 // A missing image is "" to the typed PodSpec Karmada converts to.
                 let image = c.get("image").and_then(Value::as_str).unwrap_or("");
-                targets.push((format!("{prefix}/containers/{i}/image"), image.to_string()));
+                targets.push((format!("{prefix}/containers/{i}/image"), image));
             }
         }
     }
+    if targets.iter().any(|(path, _)| !path.starts_with('/')) {
+        return Err("imagePath should be start with / character".into());
+    }
+    Ok(targets)
+}
+
+/// The image patches of one image overrider (`buildPatches`); fails when an image does not parse.
+fn image_patches(obj: &Value, io: &ImageOverrider) -> Result<Vec<Op>, String> {
+    let targets = image_targets(obj, io)?;
     let mut ops = Vec::with_capacity(targets.len());
     for (path, image) in targets {
-        if !path.starts_with('/') {
-            return Err("imagePath should be start with / character".into());
-        }
-        let value = override_image(&image, io)?;
         ops.push(Op {
             op: OverriderOperator::Replace,
             path,
-            value: Value::String(value),
+            value: Value::String(override_image(image, io)?),
         });
     }
     Ok(ops)
@@ -211,15 +219,22 @@ fn image_patches(obj: &Value, io: &ImageOverrider) -> Result<Vec<Op>, String> {
 /// that get the same rule as one already applied.
 pub fn check_images(obj: &Value, overriders: &Overriders) -> Result<(), OverrideError> {
     for (i, io) in overriders.image_overrider.iter().enumerate() {
-        image_patches(obj, io).map_err(|m| fail(format!("imageOverrider[{i}]"), m))?;
+        let check = |(_, image): &(String, &str)| parse_image(image).map(drop);
+        image_targets(obj, io)
+            .and_then(|targets| targets.iter().try_for_each(check))
+            .map_err(|m| fail(format!("imageOverrider[{i}]"), m))?;
     }
     Ok(())
 }
 
+fn parse_image(image: &str) -> Result<imageparser::Components, String> {
+    imageparser::parse(image)
+        .map_err(|e| format!("failed to parse image value({image}), error: {e}"))
+}
+
 /// `overrideImage`.
 pub fn override_image(image: &str, io: &ImageOverrider) -> Result<String, String> {
-    let mut c = imageparser::parse(image)
-        .map_err(|e| format!("failed to parse image value({image}), error: {e}"))?;
+    let mut c = parse_image(image)?;
     let v = io.value.as_str();
     match (io.component, io.operator) {
         (ImageComponent::Registry, OverriderOperator::Add) => c.hostname.push_str(v),
@@ -239,7 +254,7 @@ pub fn override_image(image: &str, io: &ImageOverrider) -> Result<String, String
 }
 
 /// `obtainImageValue`: walks maps, and lists by the index after them; no `~1` unescaping.
-fn obtain_image_value(obj: &Value, path: &str) -> Result<String, String> {
+fn obtain_image_value<'a>(obj: &'a Value, path: &str) -> Result<&'a str, String> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut current = obj.as_object().ok_or("the object is not a map")?;
     let mut i = 0;
@@ -273,7 +288,6 @@ fn obtain_image_value(obj: &Value, path: &str) -> Result<String, String> {
     current
         .get(last)
         .and_then(Value::as_str)
-        .map(str::to_string)
         .ok_or_else(|| format!("failed to convert path({last}) to string"))
 }
 
@@ -291,7 +305,7 @@ fn command_args_patches(
         }
         _ => return Ok(Vec::new()),
     };
-    let containers = match obj.pointer(&format!("/{base}")) {
+    let containers = match crate::yaml::pointer(obj, &format!("/{base}")) {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(list)) => list,
         Some(_) => {
@@ -398,7 +412,7 @@ fn set_empty_map(obj: &mut Value, key: &str) {
 /// The patched document is written back compact (JSON) or with sorted keys (YAML), as Go's
 /// encoders do; Go's HTML escaping of `<`, `>`, `&` in JSON is not reproduced.
 fn field_override(obj: &mut Value, fo: &FieldOverrider) -> Result<(), String> {
-    let text = match obj.pointer(&fo.field_path) {
+    let text = match crate::yaml::pointer(obj, &fo.field_path) {
         Some(Value::String(s)) => s.clone(),
         Some(_) => {
             return Err(format!(

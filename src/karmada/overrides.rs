@@ -154,6 +154,9 @@ pub fn rules(
     let file = placement.file.as_str();
     let mut out = Rules::default();
     let mut shapes: Vec<Option<Shape<'_>>> = objects.iter().map(|_| None).collect();
+    // Whether an image overrider applies depends on the object and the overrider's paths only
+    // (`buildPatches`), which many entries share: check each pair once.
+    let mut images_ok: std::collections::HashSet<(usize, Vec<Option<String>>)> = Default::default();
     for entry in &placement.overrides {
         let path = entry.path();
         let candidates: Vec<&Item> = items
@@ -213,9 +216,16 @@ pub fn rules(
             if let Some(cached) = key.as_ref().and_then(|k| seen.get(k)) {
                 if let Some(id) = cached {
                     // Same rule, same shape: only the image values can differ.
-                    overridemanager::check_images(obj, &out.unique[*id].overriders).map_err(
-                        |e| apply_error(file, entry, &entry.clusters, it, &[], &e, None),
-                    )?;
+                    let overriders = &out.unique[*id].overriders;
+                    let paths = overriders.image_overrider.iter();
+                    let paths = paths.map(|io| io.predicate.as_ref().map(|p| p.path.clone()));
+                    let key = (it.index, paths.collect::<Vec<_>>());
+                    if !images_ok.contains(&key) {
+                        overridemanager::check_images(obj, overriders).map_err(|e| {
+                            apply_error(file, entry, &entry.clusters, it, &[], &e, None)
+                        })?;
+                        images_ok.insert(key);
+                    }
                     out.push(it.index, entry.index, *id);
                 }
                 continue;

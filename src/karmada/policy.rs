@@ -189,7 +189,7 @@ fn normalize(
     let mut seen: BTreeMap<ObjectKey, usize> = BTreeMap::new();
     for (index, obj) in objects.iter_mut().enumerate() {
         let text = |v: &Value, field: &str| -> Result<String> {
-            match v.pointer(field).and_then(Value::as_str) {
+            match crate::yaml::pointer(v, field).and_then(Value::as_str) {
                 Some(s) if !s.is_empty() => Ok(s.to_string()),
                 _ => bail!(
                     "{}: missing {}",

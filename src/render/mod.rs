@@ -62,11 +62,20 @@ impl AppContext {
 /// Renders the app and its policies as the YAML stream Argo CD reads.
 pub fn generate(ctx: &AppContext) -> Result<String> {
     let docs = documents(ctx)?;
+    // The warnings pass and writing YAML only read the documents: run them side by side.
+    let (warnings, stream) = std::thread::scope(|s| {
+        let warnings = s.spawn(|| karmada::pipeline::generate_warnings(&docs));
+        let stream = crate::yaml::to_stream(&docs);
+        let warnings = warnings
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (warnings, stream)
+    });
     // Argo CD logs a plugin's stderr; `preview` shows the same findings per cluster.
-    for w in karmada::pipeline::generate_warnings(&docs) {
+    for w in warnings {
         eprintln!("warning: {w}");
     }
-    crate::yaml::to_stream(&docs)
+    stream
 }
 
 /// The documents `generate` prints: the app's objects, then its policies.

@@ -192,63 +192,22 @@ pub fn judge(snap: &Snapshot, lib: &ResourceOverrides) -> Matrix {
     }
 }
 
-/// Templates per block a judging thread takes at a time: small enough to balance a few slow
-/// (unhealthy, judged per cluster) bindings, large enough to make taking one cheap.
-const BLOCK: usize = 8;
 /// Below this many templates one thread judges them all.
-const PARALLEL_FROM: usize = 4 * BLOCK;
+const PARALLEL_FROM: usize = 32;
 
 /// One row per template, in template order, judged on up to one thread per core: each thread
 /// keeps its own Lua state with the compiled scripts (`lua::run`'s per-thread pool).
 fn judge_templates(snap: &Snapshot, lib: &ResourceOverrides) -> Vec<Row> {
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    judge_on(snap, lib, cores)
+    judge_on(snap, lib, crate::parallel::threads())
 }
 
 fn judge_on(snap: &Snapshot, lib: &ResourceOverrides, threads: usize) -> Vec<Row> {
-    let n = snap.templates.len();
-    let threads = threads.min(n.div_ceil(BLOCK));
-    if threads <= 1 || n < PARALLEL_FROM {
-        return snap
-            .templates
-            .iter()
-            .map(|t| judge_template(t, snap, lib))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
-            if start >= n {
-                return done;
-            }
-            for (i, t) in snap.templates[start..(start + BLOCK).min(n)]
-                .iter()
-                .enumerate()
-            {
-                done.push((start + i, judge_template(t, snap, lib)));
-            }
-        }
+    let threads = if snap.templates.len() < PARALLEL_FROM {
+        1
+    } else {
+        threads
     };
-    let mut judged: Vec<(usize, Row)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..threads)
-            .map(|_| {
-                std::thread::Builder::new()
-                    // Lua runs on the thread's stack: as much as the main thread has.
-                    .stack_size(8 << 20)
-                    .spawn_scoped(s, work)
-            })
-            .collect();
-        let mut all = work();
-        // A helper that could not start took no block: this thread judged its share.
-        for h in helpers.into_iter().flatten() {
-            all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        all
-    });
-    judged.sort_unstable_by_key(|(i, _)| *i);
-    judged.into_iter().map(|(_, row)| row).collect()
+    crate::parallel::map_on(threads, &snap.templates, |t| judge_template(t, snap, lib))
 }
 
 fn judge_template(t: &Template, snap: &Snapshot, lib: &ResourceOverrides) -> Row {

@@ -19,11 +19,13 @@ pub enum ImplicitPriority {
 }
 
 fn text<'a>(obj: &'a Value, field: &str) -> &'a str {
-    obj.pointer(field).and_then(Value::as_str).unwrap_or("")
+    crate::yaml::pointer(obj, field)
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 fn labels_of(obj: &Value) -> std::collections::BTreeMap<String, String> {
-    obj.pointer("/metadata/labels")
+    crate::yaml::pointer(obj, "/metadata/labels")
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -120,64 +122,89 @@ pub fn skipped(obj: &Value) -> Option<String> {
     None
 }
 
-/// A policy's selectors, indexed: selecting by name is the common case (our own policies list
-/// every object), and a template is matched against many policies.
+/// The selectors of a list of policies, indexed by name: selecting by name is the common case (our
+/// own policies list every object), and a stream can hold hundreds of policies, so a template
+/// looks only at the policies that name it or select without a name.
 #[derive(Debug, Default)]
-pub struct SelectorIndex {
-    /// `apiVersion kind namespace name` of name selectors (namespace empty: any namespace).
-    named: std::collections::HashSet<String>,
-    /// Selectors without a name.
-    others: Vec<ResourceSelector>,
+pub struct PolicyIndex {
+    /// `apiVersion kind namespace name` of name selectors (namespace empty: any namespace) ->
+    /// the policies that have one.
+    named: std::collections::HashMap<String, Vec<usize>>,
+    /// Policies with selectors without a name, and those selectors.
+    unnamed: Vec<(usize, Vec<ResourceSelector>)>,
+    /// Policies without selectors.
+    empty: Vec<usize>,
 }
 
 fn name_key(api_version: &str, kind: &str, namespace: &str, name: &str) -> String {
     format!("{api_version}\u{0}{kind}\u{0}{namespace}\u{0}{name}")
 }
 
-impl SelectorIndex {
-    pub fn new(selectors: &[ResourceSelector]) -> SelectorIndex {
-        let mut index = SelectorIndex::default();
-        for rs in selectors {
-            if rs.name.is_empty() {
-                index.others.push(rs.clone());
-            } else {
-                let key = name_key(&rs.api_version, &rs.kind, &rs.namespace, &rs.name);
-                index.named.insert(key);
+impl PolicyIndex {
+    /// One entry per policy, in order: its resource selectors.
+    pub fn new<'a>(policies: impl IntoIterator<Item = &'a [ResourceSelector]>) -> PolicyIndex {
+        let mut index = PolicyIndex::default();
+        for (i, selectors) in policies.into_iter().enumerate() {
+            if selectors.is_empty() {
+                index.empty.push(i);
+            }
+            let mut unnamed = Vec::new();
+            for rs in selectors {
+                if rs.name.is_empty() {
+                    unnamed.push(rs.clone());
+                } else {
+                    let key = name_key(&rs.api_version, &rs.kind, &rs.namespace, &rs.name);
+                    let ids = index.named.entry(key).or_default();
+                    if ids.last() != Some(&i) {
+                        ids.push(i);
+                    }
+                }
+            }
+            if !unnamed.is_empty() {
+                index.unnamed.push((i, unnamed));
             }
         }
         index
     }
 
-    /// `ResourceMatchSelectorsPriority`: the best of the policy's selectors.
-    pub fn priority(&self, obj: &Value) -> ImplicitPriority {
+    /// `ResourceMatchSelectorsPriority` of every policy that selects `obj` (the best of each
+    /// policy's selectors), by position. Policies without selectors are not included.
+    pub fn matching(&self, obj: &Value) -> std::collections::BTreeMap<usize, ImplicitPriority> {
         let s = Subject::new(obj);
+        let mut out = std::collections::BTreeMap::new();
         if !self.named.is_empty() {
-            let exact = name_key(s.api_version, s.kind, s.namespace, s.name);
-            let any_ns = name_key(s.api_version, s.kind, "", s.name);
-            if self.named.contains(&exact) || self.named.contains(&any_ns) {
-                return ImplicitPriority::MatchName;
+            for ns in [s.namespace, ""] {
+                let key = name_key(s.api_version, s.kind, ns, s.name);
+                for id in self.named.get(&key).into_iter().flatten() {
+                    out.insert(*id, ImplicitPriority::MatchName);
+                }
             }
         }
-        self.others
-            .iter()
-            .map(|rs| s.priority(rs))
-            .max()
-            .unwrap_or(ImplicitPriority::MisMatch)
+        for (id, selectors) in &self.unnamed {
+            if out.contains_key(id) {
+                continue; // a name match is the best there is
+            }
+            let best = selectors.iter().map(|rs| s.priority(rs)).max();
+            if let Some(p) = best.filter(|p| *p != ImplicitPriority::MisMatch) {
+                out.insert(*id, p);
+            }
+        }
+        out
+    }
+
+    /// Policies without selectors, by position.
+    pub fn empty(&self) -> &[usize] {
+        &self.empty
     }
 }
 
 /// `getHighestPriorityPropagationPolicy`: highest explicit priority, then the most specific
-/// selector, then the smallest name.
+/// selector, then the smallest name. `candidates` are the policies that select the template.
 pub fn highest<'a>(
-    obj: &Value,
-    policies: &[(&'a PropagationPolicy, &SelectorIndex)],
+    candidates: impl IntoIterator<Item = (&'a PropagationPolicy, ImplicitPriority)>,
 ) -> Option<&'a PropagationPolicy> {
     let mut best: Option<(&PropagationPolicy, i32, ImplicitPriority)> = None;
-    for (p, index) in policies {
-        let implicit = index.priority(obj);
-        if implicit == ImplicitPriority::MisMatch {
-            continue;
-        }
+    for (p, implicit) in candidates {
         let explicit = p.spec.priority.unwrap_or(0);
         let better = match &best {
             None => true,
@@ -204,7 +231,7 @@ mod tests {
     #[test]
     fn the_index_ranks_like_each_selector_alone() {
         let sel = |v: Value| -> ResourceSelector { serde_json::from_value(v).unwrap() };
-        let selectors = vec![
+        let selectors = [
             sel(json!({"apiVersion": "v1", "kind": "Pod", "namespace": "a", "name": "x"})),
             sel(json!({"apiVersion": "v1", "kind": "Pod", "name": "y"})),
             sel(
@@ -212,7 +239,9 @@ mod tests {
             ),
             sel(json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "a"})),
         ];
-        let index = SelectorIndex::new(&selectors);
+        // Each selector as its own policy, and all of them as one.
+        let singles = PolicyIndex::new(selectors.iter().map(std::slice::from_ref));
+        let together = PolicyIndex::new([&selectors[..]]);
         for (ns, name, labels, kind, av) in [
             ("a", "x", json!({}), "Pod", "v1"),
             ("b", "x", json!({}), "Pod", "v1"),
@@ -228,7 +257,22 @@ mod tests {
                 .map(|rs| selector_priority(&obj, rs))
                 .max()
                 .unwrap();
-            assert_eq!(index.priority(&obj), one_by_one, "{obj}");
+            let matching = singles.matching(&obj);
+            for (i, rs) in selectors.iter().enumerate() {
+                let alone = selector_priority(&obj, rs);
+                let indexed = matching.get(&i).copied();
+                assert_eq!(
+                    indexed.unwrap_or(ImplicitPriority::MisMatch),
+                    alone,
+                    "{obj} #{i}"
+                );
+            }
+            let whole = together.matching(&obj).get(&0).copied();
+            assert_eq!(
+                whole.unwrap_or(ImplicitPriority::MisMatch),
+                one_by_one,
+                "{obj}"
+            );
         }
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::api::{
     Cluster, ClusterSpec, Object, ObjectMeta, OverridePolicy, POLICY_API_VERSION,
-    PropagationPolicy, ReplicaDivisionPreference, ReplicaSchedulingType,
+    PropagationPolicy, ReplicaDivisionPreference, ReplicaSchedulingType, ResourceSelector,
 };
 use super::overridemanager;
 use claim::ImplicitPriority;
@@ -45,7 +45,7 @@ pub struct Input {
     pub overrides: Vec<OverridePolicy>,
     pub cluster_overrides: Vec<OverridePolicy>,
     /// Each list's selectors, indexed (same positions as the lists).
-    index: [Vec<claim::SelectorIndex>; 4],
+    index: [claim::PolicyIndex; 4],
 }
 
 impl Input {
@@ -53,32 +53,53 @@ impl Input {
     pub fn from_stream(docs: Vec<Value>, origin: &str) -> Result<Input> {
         let mut input = Input::default();
         for (i, doc) in docs.into_iter().enumerate() {
-            let kind = doc
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let is_policy =
-                doc.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION);
-            let what = |e: serde_json::Error| {
-                anyhow::anyhow!("{origin}: document #{}: {kind}: {e}", i + 1)
-            };
-            match (is_policy, kind.as_str()) {
-                (true, "PropagationPolicy") => input
-                    .propagation
-                    .push(serde_json::from_value(doc).map_err(what)?),
-                (true, "ClusterPropagationPolicy") => input
-                    .cluster_propagation
-                    .push(serde_json::from_value(doc).map_err(what)?),
-                (true, "OverridePolicy") => input
-                    .overrides
-                    .push(serde_json::from_value(doc).map_err(what)?),
-                (true, "ClusterOverridePolicy") => input
-                    .cluster_overrides
-                    .push(serde_json::from_value(doc).map_err(what)?),
-                _ => input.templates.push(doc),
+            if !input.add_policy(&doc, origin, i)? {
+                input.templates.push(doc);
             }
         }
+        input.index_policies();
+        Ok(input)
+    }
+
+    /// The policies among `docs`, without templates: no copy of the stream.
+    pub fn policies_of(docs: &[Value], origin: &str) -> Result<Input> {
+        let mut input = Input::default();
+        for (i, doc) in docs.iter().enumerate() {
+            input.add_policy(doc, origin, i)?;
+        }
+        input.index_policies();
+        Ok(input)
+    }
+
+    /// Adds document `i` if it is a Karmada policy (false: a template).
+    fn add_policy(&mut self, doc: &Value, origin: &str, i: usize) -> Result<bool> {
+        if doc.get("apiVersion").and_then(Value::as_str) != Some(POLICY_API_VERSION) {
+            return Ok(false);
+        }
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        let what =
+            |e: serde_json::Error| anyhow::anyhow!("{origin}: document #{}: {kind}: {e}", i + 1);
+        use serde::Deserialize;
+        match kind {
+            "PropagationPolicy" => self
+                .propagation
+                .push(PropagationPolicy::deserialize(doc).map_err(what)?),
+            "ClusterPropagationPolicy" => self
+                .cluster_propagation
+                .push(PropagationPolicy::deserialize(doc).map_err(what)?),
+            "OverridePolicy" => self
+                .overrides
+                .push(OverridePolicy::deserialize(doc).map_err(what)?),
+            "ClusterOverridePolicy" => self
+                .cluster_overrides
+                .push(OverridePolicy::deserialize(doc).map_err(what)?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn index_policies(&mut self) {
+        let input = self;
         // The PropagationPolicy webhook fills empty selector namespaces with the policy's.
         for p in &mut input.propagation {
             let ns = p.metadata.namespace.clone();
@@ -96,40 +117,18 @@ impl Input {
                 }
             }
         }
-        let index = |specs: Vec<&[super::api::ResourceSelector]>| {
-            specs.into_iter().map(claim::SelectorIndex::new).collect()
-        };
+        fn pp(p: &PropagationPolicy) -> &[ResourceSelector] {
+            &p.spec.resource_selectors
+        }
+        fn op(p: &OverridePolicy) -> &[ResourceSelector] {
+            &p.spec.resource_selectors
+        }
         input.index = [
-            index(
-                input
-                    .propagation
-                    .iter()
-                    .map(|p| &p.spec.resource_selectors[..])
-                    .collect(),
-            ),
-            index(
-                input
-                    .cluster_propagation
-                    .iter()
-                    .map(|p| &p.spec.resource_selectors[..])
-                    .collect(),
-            ),
-            index(
-                input
-                    .overrides
-                    .iter()
-                    .map(|p| &p.spec.resource_selectors[..])
-                    .collect(),
-            ),
-            index(
-                input
-                    .cluster_overrides
-                    .iter()
-                    .map(|p| &p.spec.resource_selectors[..])
-                    .collect(),
-            ),
+            claim::PolicyIndex::new(input.propagation.iter().map(pp)),
+            claim::PolicyIndex::new(input.cluster_propagation.iter().map(pp)),
+            claim::PolicyIndex::new(input.overrides.iter().map(op)),
+            claim::PolicyIndex::new(input.cluster_overrides.iter().map(op)),
         ];
-        Ok(input)
     }
 
     /// Every cluster name the policies mention, for an inventory of name-only clusters.
@@ -253,7 +252,11 @@ pub struct Simulation {
 }
 
 pub fn key_of(obj: &Value) -> String {
-    let t = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let t = |p: &str| {
+        crate::yaml::pointer(obj, p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
     let ns = t("/metadata/namespace");
     let name = if ns.is_empty() {
         t("/metadata/name").to_string()
@@ -285,27 +288,23 @@ fn all(clusters: &[Cluster], reason: &str) -> BTreeMap<String, Outcome> {
 
 /// The claiming policy: the namespace's PropagationPolicies first, then ClusterPropagationPolicies.
 fn claim<'a>(input: &'a Input, obj: &Value) -> Option<(&'a PropagationPolicy, bool)> {
-    let ns = obj
-        .pointer("/metadata/namespace")
+    let ns = crate::yaml::pointer(obj, "/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
+    let candidates = |policies: &'a [PropagationPolicy], index: &claim::PolicyIndex| {
+        let matching = index.matching(obj);
+        let selected = matching.into_iter().map(|(i, prio)| (&policies[i], prio));
+        selected.collect::<Vec<_>>()
+    };
     if !ns.is_empty() {
-        let pps: Vec<_> = input
-            .propagation
-            .iter()
-            .zip(&input.index[0])
-            .filter(|(p, _)| p.metadata.namespace == ns)
-            .collect();
-        if let Some(p) = claim::highest(obj, &pps) {
+        let pps = candidates(&input.propagation, &input.index[0]);
+        let own = pps.into_iter().filter(|(p, _)| p.metadata.namespace == ns);
+        if let Some(p) = claim::highest(own) {
             return Some((p, false));
         }
     }
-    let cpps: Vec<_> = input
-        .cluster_propagation
-        .iter()
-        .zip(&input.index[1])
-        .collect();
-    claim::highest(obj, &cpps).map(|p| (p, true))
+    let cpps = candidates(&input.cluster_propagation, &input.index[1]);
+    claim::highest(cpps).map(|p| (p, true))
 }
 
 /// Scheduling only (no member copies): each distinct warning once, with the objects it concerns.
@@ -343,8 +342,7 @@ fn warnings_for<'a>(
 pub fn generate_warnings(docs: &[Value]) -> Vec<String> {
     let is_policy =
         |d: &Value| d.get("apiVersion").and_then(Value::as_str) == Some(POLICY_API_VERSION);
-    let policies: Vec<Value> = docs.iter().filter(|d| is_policy(d)).cloned().collect();
-    let Ok(input) = Input::from_stream(policies, "the generated stream") else {
+    let Ok(input) = Input::policies_of(docs, "the generated stream") else {
         return Vec::new(); // our own policies always parse (tested)
     };
     let workloads = docs
@@ -378,7 +376,12 @@ fn template(
 ) -> TemplateResult {
     let mut result = TemplateResult {
         key: key_of(obj),
-        template: obj.clone(),
+        // Only delivered copies are compared with it; warnings passes skip the copy.
+        template: if deliver_copies {
+            obj.clone()
+        } else {
+            Value::Null
+        },
         policy: None,
         per_cluster: BTreeMap::new(),
         warnings: Vec::new(),
@@ -411,6 +414,24 @@ fn template(
         );
     }
     let selection = selection::select(placement, clusters);
+    if let Some(term) = placement
+        .cluster_affinities
+        .iter()
+        .find(|t| Some(&t.affinity_name) == selection.affinity_name.as_ref())
+        .filter(|t| !t.overflow_affinities.is_empty())
+    {
+        // The scheduler spills into overflow groups only when the primary group lacks capacity.
+        let groups: Vec<&str> = term
+            .overflow_affinities
+            .iter()
+            .map(|o| o.affinity_name.as_str())
+            .collect();
+        result.warnings.push(format!(
+            "clusterAffinities term {} has overflow groups ({}) that Karmada adds only when its clusters run out of capacity (live state); the preview shows the primary group's clusters",
+            term.affinity_name,
+            groups.join(", ")
+        ));
+    }
     for (name, why) in &selection.rejected {
         result
             .per_cluster
@@ -579,6 +600,12 @@ fn assign(
                     .max()
                     .unwrap_or(if rules.is_empty() { 1 } else { 0 })
             };
+            // Once per template, not once per tie-break order.
+            let weights: Vec<(&str, i64)> = names.iter().map(|n| (*n, weight_of(n))).collect();
+            let weight_of = |name: &str| {
+                let found = weights.iter().find(|(n, _)| *n == name);
+                found.map_or(0, |(_, w)| *w)
+            };
             let run = |tie| division::static_weights(total, &names, weight_of, tie);
             match opts.uid.as_deref() {
                 Some(uid) => run(TieBreak::for_uid(uid))
@@ -639,7 +666,8 @@ fn job_completions(
 ) -> BTreeMap<String, i32> {
     let is_job =
         obj.get("apiVersion") == Some(&json!("batch/v1")) && obj.get("kind") == Some(&json!("Job"));
-    let Some(completions) = obj.pointer("/spec/completions").and_then(Value::as_i64) else {
+    let Some(completions) = crate::yaml::pointer(obj, "/spec/completions").and_then(Value::as_i64)
+    else {
         return BTreeMap::new();
     };
     if !is_job || !divided {
@@ -740,13 +768,11 @@ fn deliver(
         *slot = json!(c);
     }
     apply_overrides(overrides, &mut obj, cluster)?;
-    let ns = obj
-        .pointer("/metadata/namespace")
+    let ns = crate::yaml::pointer(&obj, "/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let name = obj
-        .pointer("/metadata/name")
+    let name = crate::yaml::pointer(&obj, "/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -794,7 +820,7 @@ fn deliver(
 /// Removes the keys Karmada added (and the maps it created) so the copy compares with the template.
 fn strip_karmada_metadata(obj: &mut Value, template: &Value) {
     for map in ["labels", "annotations"] {
-        let had_map = template.pointer(&format!("/metadata/{map}")).is_some();
+        let had_map = crate::yaml::pointer(template, &format!("/metadata/{map}")).is_some();
         let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
             return;
         };
@@ -817,47 +843,35 @@ fn matching_overrides<'a>(
     input: &'a Input,
     obj: &Value,
 ) -> Vec<(&'static str, &'a OverridePolicy)> {
-    let ns = obj
-        .pointer("/metadata/namespace")
+    let ns = crate::yaml::pointer(obj, "/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("");
-    type Indexed<'a> = Vec<(&'a OverridePolicy, &'a claim::SelectorIndex)>;
-    let lists: [(&'static str, Indexed<'a>); 2] = [
+    let lists = [
         (
             "ClusterOverridePolicy",
-            input
-                .cluster_overrides
-                .iter()
-                .zip(&input.index[3])
-                .collect(),
+            &input.cluster_overrides,
+            &input.index[3],
         ),
-        (
-            "OverridePolicy",
-            input
-                .overrides
-                .iter()
-                .zip(&input.index[2])
-                .filter(|(o, _)| !ns.is_empty() && o.metadata.namespace == ns)
-                .collect(),
-        ),
+        ("OverridePolicy", &input.overrides, &input.index[2]),
     ];
     let mut out = Vec::new();
-    for (kind, policies) in lists {
-        let mut matching: Vec<(ImplicitPriority, &OverridePolicy)> = policies
-            .into_iter()
-            .filter_map(|(p, index)| {
-                if p.spec.resource_selectors.is_empty() {
-                    return Some((ImplicitPriority::MatchAll, p));
-                }
-                let prio = index.priority(obj);
-                (prio != ImplicitPriority::MisMatch).then_some((prio, p))
-            })
+    for (kind, policies, index) in lists {
+        let own = |p: &OverridePolicy| {
+            kind == "ClusterOverridePolicy" || (!ns.is_empty() && p.metadata.namespace == ns)
+        };
+        let selecting = index.matching(obj).into_iter();
+        let match_all = index
+            .empty()
+            .iter()
+            .map(|i| (*i, ImplicitPriority::MatchAll));
+        let mut matching: Vec<(ImplicitPriority, &str, usize)> = selecting
+            .chain(match_all)
+            .filter(|(i, _)| own(&policies[*i]))
+            .map(|(i, prio)| (prio, policies[i].metadata.name.as_str(), i))
             .collect();
-        matching.sort_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| a.1.metadata.name.cmp(&b.1.metadata.name))
-        });
-        out.extend(matching.into_iter().map(|(_, p)| (kind, p)));
+        // Karmada sorts by implicit priority, then name (`pkg/util/overridemanager`).
+        matching.sort();
+        out.extend(matching.into_iter().map(|(_, _, i)| (kind, &policies[i])));
     }
     out
 }

@@ -39,11 +39,14 @@ pub fn workload_replicas(obj: &Value) -> Option<(i32, bool)> {
     let replicas = if field.is_empty() {
         1
     } else {
-        obj.pointer(&format!("/spec/{field}"))
+        crate::yaml::pointer(obj, &format!("/spec/{field}"))
             .and_then(Value::as_i64)
             .map_or(1, |n| i32::try_from(n).unwrap_or(i32::MAX))
     };
-    Some((replicas, has_requirements(obj.pointer(pod_spec))))
+    Some((
+        replicas,
+        has_requirements(crate::yaml::pointer(obj, pod_spec)),
+    ))
 }
 
 /// `helper.GenerateReplicaRequirements` is non-nil when the pod asks for resources or constrains
@@ -56,14 +59,14 @@ fn has_requirements(pod: Option<&Value>) -> bool {
         .into_iter()
         .flatten()
         .any(|c| {
-            c.pointer("/resources/requests")
+            crate::yaml::pointer(c, "/resources/requests")
                 .and_then(Value::as_object)
                 .is_some_and(|r| !r.is_empty())
         });
     let nodes = ["nodeSelector", "tolerations"]
         .iter()
         .any(|k| pod.get(*k).is_some_and(|v| !v.is_null()))
-        || pod.pointer("/affinity/nodeAffinity").is_some();
+        || crate::yaml::pointer(pod, "/affinity/nodeAffinity").is_some();
     requests || nodes
 }
 
@@ -117,7 +120,7 @@ pub fn prune(obj: &mut Value) {
             ],
         ),
         "Job" => {
-            if obj.pointer("/spec/manualSelector") != Some(&json!(true)) {
+            if crate::yaml::pointer(obj, "/spec/manualSelector") != Some(&json!(true)) {
                 let uid = ["controller-uid", "batch.kubernetes.io/controller-uid"];
                 remove(obj, "/spec/selector/matchLabels", &uid);
                 let labels = "/spec/template/metadata/labels";
@@ -127,7 +130,7 @@ pub fn prune(obj: &mut Value) {
             remove(obj, "/spec", &["ttlSecondsAfterFinished"]);
         }
         "Service" => {
-            let ip = obj.pointer("/spec/clusterIP").and_then(Value::as_str);
+            let ip = crate::yaml::pointer(obj, "/spec/clusterIP").and_then(Value::as_str);
             if ip.is_some_and(|ip| ip != "None") {
                 remove(obj, "/spec", &["clusterIP", "clusterIPs"]);
             }
@@ -143,8 +146,7 @@ pub fn prune(obj: &mut Value) {
             }
         }
         "ServiceAccount" => {
-            let name = obj
-                .pointer("/metadata/name")
+            let name = crate::yaml::pointer(obj, "/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or("");
             let prefix = format!("{name}-token-");

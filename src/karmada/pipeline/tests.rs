@@ -248,3 +248,22 @@ fn pruning_drops_what_karmada_drops_before_writing_a_work() {
         "template": {"metadata": {"labels": {"app": "j"}}}}})
     );
 }
+
+#[test]
+fn overflow_groups_are_named_as_live_state() {
+    let term = json!({"affinityName": "primary", "clusterNames": ["m1"],
+        "overflowAffinities": [{"affinityName": "burst", "clusterNames": ["m2"]}]});
+    let placement = json!({"clusterAffinities": [term],
+        "replicaScheduling": {"replicaSchedulingType": "Divided"}});
+    let i = input(json!([deployment(4), all_deployments(placement)]));
+    let sim = run(&i, &["m1", "m2"]);
+    assert_eq!(replicas(&sim, "m1"), Some(4));
+    assert_eq!(replicas(&sim, "m2"), None);
+    let warnings = &sim.templates[0].warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("term primary has overflow groups (burst)")),
+        "{warnings:?}"
+    );
+}

@@ -16,7 +16,7 @@ pub(super) struct Waves {
 }
 
 pub(super) fn wave_of(obj: &Value) -> Option<i64> {
-    obj.pointer("/metadata/annotations")
+    crate::yaml::pointer(obj, "/metadata/annotations")
         .and_then(|a| a.get(SYNC_WAVE))
         .and_then(Value::as_str)
         .and_then(|s| s.trim().parse().ok())

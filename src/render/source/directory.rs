@@ -83,19 +83,24 @@ pub fn render(
         files: &mut files,
     };
     walk.dir(&ctx.app_dir, "")?;
-    for (rel, path) in files {
-        if include.as_ref().is_some_and(|g| !g.is_match(&rel))
-            || exclude.as_ref().is_some_and(|g| g.is_match(&rel))
-        {
-            continue;
-        }
-        let shown = ctx.display(&rel);
-        let text = read_limited(&path, &shown)?;
+    files.retain(|(rel, _)| {
+        include.as_ref().is_none_or(|g| g.is_match(rel))
+            && exclude.as_ref().is_none_or(|g| !g.is_match(rel))
+    });
+    // Parsing dominates big apps: files are parsed on a few threads, then added in walk order,
+    // so the output and the first error reported are the same as one file after the other.
+    let parsed = crate::parallel::map(&files, |(rel, path)| -> Result<(Vec<Value>, String)> {
+        let shown = ctx.display(rel);
+        let text = read_limited(path, &shown)?;
         let docs = if rel.ends_with(".json") {
             parse_json(&text, &shown)?
         } else {
             crate::yaml::parse_stream(&text, &shown)?
         };
+        Ok((docs, shown))
+    });
+    for file in parsed {
+        let (docs, shown) = file?;
         out.push_docs(docs, &shown)?;
     }
     Ok(())
