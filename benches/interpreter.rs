@@ -51,7 +51,7 @@ fn main() {
         "ours - baseline",
         "gopher-lua: median"
     );
-    for n in [10, 100, 1_000, 2_000] {
+    for n in sizes() {
         let args = vec![template.clone(), items(n)];
         let ours_call = Call::new("AggregateStatus", script, args.clone());
         let ours = native_median_and_min(&ours_call);
@@ -67,6 +67,20 @@ fn main() {
             base.0,
             ours.0 - base.0
         );
+    }
+}
+
+/// Cluster counts from the command line (`cargo bench --bench interpreter -- 1000`, e.g. to
+/// profile one size), else 10, 100, 1,000 and 5,000.
+fn sizes() -> Vec<usize> {
+    let given: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if given.is_empty() {
+        vec![10, 100, 1_000, 5_000]
+    } else {
+        given
     }
 }
 

@@ -143,8 +143,7 @@ impl State {
                 chunk.set_environment(env.clone())?;
                 chunk.call::<()>(())?;
                 self.lua.gc_stop();
-                let args: mlua::Result<MultiValue> =
-                    args.iter().map(|a| convert::to_lua(&self.lua, a)).collect();
+                let args = convert::args_to_lua(&self.lua, args);
                 self.lua.gc_restart();
                 let args = args?;
                 match env.get::<mlua::Value>(name)? {

@@ -42,7 +42,8 @@ fn a_chunk_returns_every_value_converted() {
 #[test]
 fn a_named_function_gets_converted_arguments_and_the_globals() {
     let obj = json!({"items": [1, null, 3], "m": {"k": null}});
-    let args = [&obj, &json!(2)];
+    let two = json!(2);
+    let args = [Arg::from(&obj), Arg::from(&two)];
     let g = json!("global");
     let r = run(
         profile::argo(false),
@@ -96,5 +97,49 @@ fn runs_do_not_share_globals_and_fresh_states_agree() {
     assert_eq!(
         run_fresh_state(profile::argo(true), &call).unwrap(),
         run(profile::argo(true), &call).unwrap()
+    );
+}
+
+#[test]
+fn assembled_arguments_convert_as_json_does() {
+    let status = json!({"n": 1, "gone": null});
+    let args = [Arg::List(vec![
+        Arg::Object(vec![
+            ("name", Arg::String("a")),
+            ("status", Arg::Json(&status)),
+            ("missing", Arg::Json(&serde_json::Value::Null)),
+            ("ok", Arg::Bool(true)),
+        ]),
+        Arg::Json(&serde_json::Value::Null),
+        Arg::List(vec![]),
+    ])];
+    let source = "function F(l) return #l, l[1].name, l[1].status.n, l[1].status.gone, \
+                  l[1].missing, l[1].ok, #l[2] end";
+    let r = run(
+        &profile::KARMADA,
+        &Call {
+            source,
+            entry: Entry::Function("F", &args),
+            globals: &[],
+            limits: Limits::default(),
+        },
+    )
+    .unwrap();
+    // the null list item is dropped, so the empty list moves up to index 2
+    assert_eq!(
+        r,
+        vec![
+            Returned::Number(2.0),
+            Returned::String("a".into()),
+            Returned::Number(1.0),
+            Returned::Nil,
+            Returned::Nil,
+            Returned::Boolean(true),
+            Returned::Number(0.0),
+        ]
+    );
+    assert_eq!(
+        args[0].to_json(),
+        json!([{"name": "a", "status": status, "missing": null, "ok": true}, null, []])
     );
 }
