@@ -143,3 +143,32 @@ fn assembled_arguments_convert_as_json_does() {
         json!([{"name": "a", "status": status, "missing": null, "ok": true}, null, []])
     );
 }
+
+#[test]
+fn garbage_is_collected_during_a_run_whatever_the_size_of_the_arguments() {
+    let limits = Limits {
+        memory: 8 << 20,
+        ..Limits::default()
+    };
+    // ~40 MB of short-lived tables: more than the limit unless collected meanwhile
+    let source = "function F(items) local k = 0 for i = 1, 400000 do local t = {i, i, i} \
+                  k = k + #t end return #items, k end";
+    // few arguments (the collector waits for the pause) and ~4 MB (it restarts at once)
+    for n in [10usize, 20_000] {
+        let items: serde_json::Value = (0..n)
+            .map(|i| json!({"name": format!("member-{i}"), "n": i}))
+            .collect();
+        let args = [Arg::from(&items)];
+        let call = Call {
+            source,
+            entry: Entry::Function("F", &args),
+            globals: &[],
+            limits,
+        };
+        assert_eq!(
+            run(&profile::KARMADA, &call),
+            Ok(vec![Returned::Number(n as f64), Returned::Number(1.2e6)]),
+            "{n} items"
+        );
+    }
+}
