@@ -52,7 +52,44 @@ pub enum Entry<'a> {
     Chunk,
     /// Run the chunk, then call the global function of this name with the arguments
     /// (gopher-lua `DoString`, `GetGlobal`, `CallByParam`).
-    Function(&'a str, &'a [&'a Value]),
+    Function(&'a str, &'a [Arg<'a>]),
+}
+
+/// An argument of [`Entry::Function`]: JSON, or a list or object assembled from borrowed parts,
+/// so a host can reshape its input (e.g. Karmada's `AggregatedStatusItem`) without copying it.
+/// Every part converts as JSON does: null object fields and null list items are left out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg<'a> {
+    Json(&'a Value),
+    String(&'a str),
+    Bool(bool),
+    List(Vec<Arg<'a>>),
+    /// Fields in this order (the order they are set in the Lua table).
+    Object(Vec<(&'a str, Arg<'a>)>),
+}
+
+impl Arg<'_> {
+    /// The argument as one JSON value (what a host that takes JSON, e.g. gopher-lua, is given).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Arg::Json(v) => (*v).clone(),
+            Arg::String(s) => Value::String(s.to_string()),
+            Arg::Bool(b) => Value::Bool(*b),
+            Arg::List(items) => Value::Array(items.iter().map(Arg::to_json).collect()),
+            Arg::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl<'a> From<&'a Value> for Arg<'a> {
+    fn from(v: &'a Value) -> Arg<'a> {
+        Arg::Json(v)
+    }
 }
 
 /// One run: a script, what to run in it, and the globals it sees besides the profile's.

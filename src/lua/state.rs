@@ -131,7 +131,7 @@ impl State {
         // Building values allocates only live data: collecting meanwhile is wasted work.
         self.lua.gc_stop();
         let env = self.environment(call);
-        self.lua.gc_restart();
+        self.resume_gc(call.limits.memory);
         let env = env?;
         let chunk = self.chunk(call.source)?;
         match call.entry {
@@ -143,15 +143,36 @@ impl State {
                 chunk.set_environment(env.clone())?;
                 chunk.call::<()>(())?;
                 self.lua.gc_stop();
-                let args: mlua::Result<MultiValue> =
-                    args.iter().map(|a| convert::to_lua(&self.lua, a)).collect();
-                self.lua.gc_restart();
+                let args = convert::args_to_lua(&self.lua, args);
+                self.resume_gc(call.limits.memory);
                 let args = args?;
                 match env.get::<mlua::Value>(name)? {
                     mlua::Value::Function(f) => Ok(Ok(f.call(args)?)),
                     other => Ok(Err(convert::type_name(&other))),
                 }
             }
+        }
+    }
+
+    /// Restarts the collector after building a run's values. They stay live for the whole run,
+    /// so a cycle started at once would only mark them again: as Lua does after a cycle, the
+    /// next one waits until memory has grown by the pause (LuaJIT's `LUA_GCRESTART` with -1,
+    /// `lj_api.c`), unless that wait could let the run reach its memory limit first.
+    fn resume_gc(&self, limit: usize) {
+        let waits_below = self.baseline_memory.saturating_add(limit / 2);
+        if self.lua.used_memory().saturating_mul(2) > waits_below {
+            self.lua.gc_restart();
+            return;
+        }
+        // SAFETY: `lua_gc` with LUA_GCRESTART only sets the collector's threshold; it cannot
+        // raise an error or touch the stack.
+        let restarted = unsafe {
+            self.lua.exec_raw::<()>((), |state| {
+                mlua::ffi::lua_gc(state, mlua::ffi::LUA_GCRESTART, -1);
+            })
+        };
+        if restarted.is_err() {
+            self.lua.gc_restart();
         }
     }
 

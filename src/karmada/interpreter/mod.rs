@@ -23,7 +23,7 @@ pub mod vm;
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Value, json};
 
-use crate::lua::{self, Call, Entry, Limits, Returned};
+use crate::lua::{self, Arg, Call, Entry, Limits, Returned};
 
 /// An interpreter operation (`configv1alpha1.InterpreterOperation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl Operation {
     }
 }
 
-/// The objects an operation works on (`interpreter.RuleArgs`).
+/// The objects an operation works on, owned (see [`RuleArgs`]).
 #[derive(Debug, Clone, Default)]
 pub struct Input {
     pub desired: Option<Value>,
@@ -111,9 +111,31 @@ pub struct Input {
 }
 
 impl Input {
+    pub fn args(&self) -> RuleArgs<'_> {
+        RuleArgs {
+            desired: self.desired.as_ref(),
+            observed: self.observed.as_ref(),
+            status_items: self.status_items.as_deref(),
+            replicas: self.replicas,
+        }
+    }
+}
+
+/// The objects an operation works on (`interpreter.RuleArgs`), borrowed: a call copies nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RuleArgs<'a> {
+    pub desired: Option<&'a Value>,
+    pub observed: Option<&'a Value>,
+    /// `[]AggregatedStatusItem`; `None` is a nil list (Lua sees nil).
+    pub status_items: Option<&'a [Value]>,
+    /// The replicas given to `ReviseReplica`.
+    pub replicas: i64,
+}
+
+impl<'a> RuleArgs<'a> {
     /// `RuleArgs.getObjectOrError`: exactly one of the desired and observed objects.
-    fn object(&self) -> Result<&Value> {
-        match (&self.desired, &self.observed) {
+    fn object(&self) -> Result<&'a Value> {
+        match (self.desired, self.observed) {
             (None, None) => bail!("desired-file, observed-file options are not set"),
             (Some(_), Some(_)) => {
                 bail!("you can not specify both desired-file and observed-file options")
@@ -128,23 +150,26 @@ pub type Results = Vec<(&'static str, Value)>;
 
 /// Runs `op` of `script` on `input` as Karmada's `ConfigurableInterpreter` does.
 pub fn run(op: Operation, script: &str, input: &Input) -> Result<Results> {
+    run_args(op, script, input.args())
+}
+
+/// [`run`] on borrowed arguments.
+pub fn run_args(op: Operation, script: &str, input: RuleArgs<'_>) -> Result<Results> {
     match op {
         Operation::Retain => {
             let desired = input
                 .desired
-                .as_ref()
                 .ok_or_else(|| anyhow!("desired, desired-file options are not set"))?;
             let observed = input
                 .observed
-                .as_ref()
                 .ok_or_else(|| anyhow!("observed, observed-file options are not set"))?;
-            let r = first(call(op, script, &[desired, observed])?);
+            let r = first(call(op, script, &[desired.into(), observed.into()])?);
             let retained = object(op, r, &[desired, observed])?;
             Ok(vec![("retained", retained)])
         }
         Operation::InterpretReplica => {
             let obj = input.object()?;
-            let mut r = call(op, script, &[obj])?.into_iter();
+            let mut r = call(op, script, &[obj.into()])?.into_iter();
             let replica = match r.next().unwrap_or(Returned::Nil) {
                 // ConvertLuaResultToInt: int32(LNumber) truncates
                 Returned::Number(n) => json!(n as i64 as i32),
@@ -162,7 +187,7 @@ pub fn run(op: Operation, script: &str, input: &Input) -> Result<Results> {
         }
         Operation::InterpretComponent => {
             let obj = input.object()?;
-            let components = match first(call(op, script, &[obj])?) {
+            let components = match first(call(op, script, &[obj.into()])?) {
                 Returned::Table(t) => {
                     convert::typed(convert::into(t, false, &[])?, "components")
                         .map_err(|e| anyhow!("failed to convert lua table for components: {e:#}"))?
@@ -178,21 +203,21 @@ pub fn run(op: Operation, script: &str, input: &Input) -> Result<Results> {
         Operation::ReviseReplica => {
             let obj = input.object()?;
             let replicas = json!(input.replicas);
-            let r = first(call(op, script, &[obj, &replicas])?);
+            let r = first(call(op, script, &[obj.into(), (&replicas).into()])?);
             Ok(vec![("revised", object(op, r, &[obj])?)])
         }
         Operation::AggregateStatus => {
             let obj = input.object()?;
-            let items = match &input.status_items {
-                Some(items) => Value::Array(items.iter().map(status_item).collect()),
-                None => Value::Null,
+            let items = match input.status_items {
+                Some(items) => Arg::List(items.iter().map(status_item_arg).collect()),
+                None => Arg::Json(&Value::Null),
             };
-            let r = first(call(op, script, &[obj, &items])?);
+            let r = first(call(op, script, &[obj.into(), items])?);
             Ok(vec![("aggregatedStatus", object(op, r, &[])?)])
         }
         Operation::InterpretStatus => {
             let obj = input.object()?;
-            let status = match first(call(op, script, &[obj])?) {
+            let status = match first(call(op, script, &[obj.into()])?) {
                 Returned::Table(t) => convert::into(t, true, &[])?,
                 other => bail!(
                     "expect the returned replica type is table but got {}",
@@ -203,14 +228,14 @@ pub fn run(op: Operation, script: &str, input: &Input) -> Result<Results> {
         }
         Operation::InterpretHealth => {
             let obj = input.object()?;
-            match first(call(op, script, &[obj])?) {
+            match first(call(op, script, &[obj.into()])?) {
                 Returned::Boolean(b) => Ok(vec![("healthy", Value::Bool(b))]),
                 other => bail!("result type {} is not bool", type_code(&other)),
             }
         }
         Operation::InterpretDependency => {
             let obj = input.object()?;
-            let deps = match first(call(op, script, &[obj])?) {
+            let deps = match first(call(op, script, &[obj.into()])?) {
                 Returned::Table(t) => {
                     convert::typed(convert::into(t, false, &[])?, "dependencies")?
                 }
@@ -225,7 +250,7 @@ pub fn run(op: Operation, script: &str, input: &Input) -> Result<Results> {
 }
 
 /// `VM.RunScript`: run the script, call its function with `args` in a protected call.
-fn call(op: Operation, script: &str, args: &[&Value]) -> Result<Vec<Returned>> {
+fn call(op: Operation, script: &str, args: &[Arg<'_>]) -> Result<Vec<Returned>> {
     let name = op.function();
     lua::run(
         &lua::profile::KARMADA,
@@ -287,22 +312,54 @@ fn type_code(r: &Returned) -> u8 {
 /// An item as `workv1alpha2.AggregatedStatusItem` serialises it: `clusterName`, then `status`,
 /// `applied`, `appliedMessage` and `health` only when set (`omitempty`); other keys are lost.
 pub fn status_item(item: &Value) -> Value {
-    let get = |k: &str| item.get(k).filter(|v| !v.is_null());
-    let mut out = serde_json::Map::new();
-    out.insert(
-        "clusterName".into(),
-        json!(get("clusterName").and_then(Value::as_str).unwrap_or("")),
-    );
-    if let Some(s) = get("status") {
-        out.insert("status".into(), s.clone());
-    }
-    if get("applied") == Some(&Value::Bool(true)) {
-        out.insert("applied".into(), Value::Bool(true));
-    }
-    for k in ["appliedMessage", "health"] {
-        if let Some(s) = get(k).and_then(Value::as_str).filter(|s| !s.is_empty()) {
-            out.insert(k.into(), json!(s));
+    status_item_arg(item).to_json()
+}
+
+/// [`status_item`] as a Lua argument that borrows from `item`.
+fn status_item_arg(item: &Value) -> Arg<'_> {
+    // One pass over the item's fields: cheaper than a hashed lookup per field.
+    let (mut cluster, mut status, mut applied) = ("", None, false);
+    let (mut message, mut health) = (None, None);
+    for (k, v) in item.as_object().into_iter().flatten() {
+        match (k.as_str(), v) {
+            ("clusterName", Value::String(s)) => cluster = s.as_str(),
+            ("status", Value::Null) => {}
+            ("status", s) => status = Some(Arg::Json(s)),
+            ("applied", Value::Bool(b)) => applied = *b,
+            ("appliedMessage", Value::String(s)) if !s.is_empty() => message = Some(s),
+            ("health", Value::String(s)) if !s.is_empty() => health = Some(s),
+            _ => {}
         }
     }
-    Value::Object(out)
+    let mut out = Vec::with_capacity(5);
+    out.push(("clusterName", Arg::String(cluster)));
+    out.extend(status.map(|s| ("status", s)));
+    if applied {
+        out.push(("applied", Arg::Bool(true)));
+    }
+    out.extend(message.map(|s| ("appliedMessage", Arg::String(s))));
+    out.extend(health.map(|s| ("health", Arg::String(s))));
+    Arg::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_items_keep_only_what_aggregated_status_item_serialises() {
+        let item = json!({"extra": 1, "health": "Healthy", "applied": true, "appliedMessage": "",
+            "status": {"replicas": 2}, "clusterName": "m1"});
+        assert_eq!(
+            status_item(&item).to_string(),
+            r#"{"clusterName":"m1","status":{"replicas":2},"applied":true,"health":"Healthy"}"#
+        );
+        let unset = json!({"clusterName": 7, "status": null, "applied": false, "health": "",
+            "appliedMessage": "boom"});
+        assert_eq!(
+            status_item(&unset).to_string(),
+            r#"{"clusterName":"","appliedMessage":"boom"}"#
+        );
+        assert_eq!(status_item(&json!("x")), json!({"clusterName": ""}));
+    }
 }

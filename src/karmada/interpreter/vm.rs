@@ -48,23 +48,20 @@ impl InterpreterVm for NativeVm {
             .into_iter()
             .find(|op| op.function() == call.function)
             .ok_or_else(|| anyhow::anyhow!("no interpreter operation calls {}", call.function))?;
-        let arg = |i: usize| call.args.get(i).cloned();
-        let input = super::Input {
+        let arg = |i: usize| call.args.get(i);
+        let input = super::RuleArgs {
             desired: arg(0),
             // Retain is the only operation given the observed object beside the desired one.
             observed: arg(1).filter(|_| op == super::Operation::Retain),
             status_items: arg(1)
                 .filter(|_| op == super::Operation::AggregateStatus)
-                .and_then(|v| match v {
-                    Value::Array(items) => Some(items),
-                    _ => None,
-                }),
+                .and_then(|v| v.as_array().map(Vec::as_slice)),
             replicas: arg(1)
                 .filter(|_| op == super::Operation::ReviseReplica)
                 .and_then(|v| v.as_i64())
                 .unwrap_or(0),
         };
-        let mut results = super::run(op, &call.script, &input)?;
+        let mut results = super::run_args(op, &call.script, input)?;
         Ok(match results.len() {
             1 => results.pop().expect("one result").1,
             // GetReplicas: replica and requires, by name.
