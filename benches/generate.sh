@@ -7,6 +7,7 @@
 #   RUNS=3 benches/generate.sh
 #   BASELINE_BIN=/path/to/older/argocd-karmada-plugin benches/generate.sh   # also time another build
 set -euo pipefail
+export LC_ALL=C  # EPOCHREALTIME with a dot
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-7}
@@ -119,15 +120,19 @@ ln -s ../app/manifests "$plain/manifests"
 sed '/^overrides:/,$d' "$app/karmada.yaml" > "$plain/karmada.yaml"
 
 # --- measure ---------------------------------------------------------------------------------
-# One run (wall clock from date(1), includes GNU time's own start-up, same for both): prints "<wall seconds> <max RSS KiB>"; fails loudly if the command fails.
+# One run: prints "<wall seconds> <max RSS KiB>"; fails loudly if the command fails. Wall time is
+# bash's own clock around the command alone (no date(1) or time(1) process inside the measured
+# span: their start-up, about 10 ms here, would weigh on a 50 ms run and not on a 1 s one); peak
+# RSS comes from a second run of the same command under GNU time.
 measure() {
   local out="$work/out" log="$work/time" t0 t1
-  t0=$(date +%s%N)
-  if ! "$TIME" -f '%M' -o "$log" "$@" > "$out" 2> "$work/err"; then
+  t0=$EPOCHREALTIME
+  if ! "$@" > "$out" 2> "$work/err"; then
     echo "failed: $*" >&2; cat "$work/err" >&2; exit 1
   fi
-  t1=$(date +%s%N)
-  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}') $(cat "$log")"
+  t1=$EPOCHREALTIME
+  "$TIME" -f '%M' -o "$log" "$@" > /dev/null 2>&1 || { echo "failed under time: $*" >&2; exit 1; }
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}') $(cat "$log")"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

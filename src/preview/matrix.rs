@@ -83,19 +83,15 @@ fn cell(base: &Value, outcome: Option<&Outcome>) -> Value {
 
 /// `-o json`: `[{object, warnings, clusters: {name: cell}}]`.
 pub fn matrix_json(sim: &Simulation) -> anyhow::Result<String> {
-    let rows: Vec<Value> = sim
-        .templates
-        .iter()
-        .map(|t| {
-            let base = pruned(&t.template);
-            let clusters: Map<String, Value> = sim
-                .clusters
-                .iter()
-                .map(|c| (c.clone(), cell(&base, t.per_cluster.get(c))))
-                .collect();
-            json!({"object": t.key, "warnings": t.warnings, "clusters": clusters})
-        })
-        .collect();
+    let rows: Vec<Value> = crate::parallel::map(&sim.templates, |t| {
+        let base = pruned(&t.template);
+        let clusters: Map<String, Value> = sim
+            .clusters
+            .iter()
+            .map(|c| (c.clone(), cell(&base, t.per_cluster.get(c))))
+            .collect();
+        json!({"object": t.key, "warnings": t.warnings, "clusters": clusters})
+    });
     let mut s = serde_json::to_string_pretty(&rows)?;
     s.push('\n');
     Ok(s)
@@ -139,20 +135,26 @@ pub fn matrix_table(sim: &Simulation) -> String {
     header.extend(sim.clusters.iter().cloned());
     let mut rows = vec![header];
     let mut notes = Vec::new();
-    for t in &sim.templates {
+    // Rows are independent: compute them on a few threads, in order.
+    let computed = crate::parallel::map(&sim.templates, |t| {
         let mut row = vec![t.key.clone()];
+        let mut row_notes = Vec::new();
         let base = pruned(&t.template);
         for c in &sim.clusters {
             let v = cell(&base, t.per_cluster.get(c));
             if let Some(why) = v.get("reason").and_then(Value::as_str) {
-                notes.push(format!("{} on {c}: {why}", t.key));
+                row_notes.push(format!("{} on {c}: {why}", t.key));
             }
             row.push(cell_text(&v));
         }
         for w in &t.warnings {
-            notes.push(format!("warning: {}: {w}", t.key));
+            row_notes.push(format!("warning: {}: {w}", t.key));
         }
+        (row, row_notes)
+    });
+    for (row, row_notes) in computed {
         rows.push(row);
+        notes.extend(row_notes);
     }
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))

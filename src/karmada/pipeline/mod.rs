@@ -268,11 +268,10 @@ pub fn key_of(obj: &Value) -> String {
 
 /// Runs the pipeline for every template on every cluster.
 pub fn simulate(input: &Input, clusters: &[Cluster], opts: &Options) -> Simulation {
-    let templates = input
-        .templates
-        .iter()
-        .map(|t| template(input, clusters, opts, t, true))
-        .collect();
+    // Templates are independent: simulate them on a few threads, in order.
+    let templates = crate::parallel::map(&input.templates, |t| {
+        template(input, clusters, opts, t, true)
+    });
     Simulation {
         clusters: clusters.iter().map(|c| c.metadata.name.clone()).collect(),
         templates,
