@@ -22,7 +22,9 @@ pub struct ParametersArgs {
 pub fn generate(args: GenerateArgs) -> Result<ExitCode> {
     let ctx = contract::app_context(args.dir.as_deref(), &contract::process_env())?;
     // The whole stream is built before anything is written: on error stdout stays empty.
-    let out = super::generate(&ctx)?;
+    let (out, docs) = super::generate_with_documents(&ctx)?;
+    // The process exits next: freeing every document piece by piece would only delay that.
+    std::mem::forget(docs);
     write_stdout(&out)
 }
 

@@ -61,6 +61,11 @@ impl AppContext {
 
 /// Renders the app and its policies as the YAML stream Argo CD reads.
 pub fn generate(ctx: &AppContext) -> Result<String> {
+    Ok(generate_with_documents(ctx)?.0)
+}
+
+/// [`generate`], handing back the documents too: a caller about to exit can skip freeing them.
+pub fn generate_with_documents(ctx: &AppContext) -> Result<(String, Vec<serde_json::Value>)> {
     let docs = documents(ctx)?;
     // The warnings pass and writing YAML only read the documents: run them side by side.
     let (warnings, stream) = std::thread::scope(|s| {
@@ -75,7 +80,7 @@ pub fn generate(ctx: &AppContext) -> Result<String> {
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    stream
+    Ok((stream?, docs))
 }
 
 /// The documents `generate` prints: the app's objects, then its policies.

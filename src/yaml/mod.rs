@@ -6,6 +6,8 @@
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+mod fast;
+
 /// Largest YAML/JSON text we parse in one go.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
@@ -30,6 +32,9 @@ pub fn parse_stream(text: &str, origin: &str) -> Result<Vec<Value>> {
             text.len(),
             MAX_INPUT_BYTES
         );
+    }
+    if let Some(docs) = fast::parse_stream(text) {
+        return Ok(docs);
     }
     let docs: Vec<Option<Value>> = serde_saphyr::from_multiple_with_options(text, options())
         .map_err(|e| anyhow::anyhow!("{}", one_line(&e.to_string())))
