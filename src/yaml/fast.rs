@@ -416,6 +416,13 @@ fn plain(text: &str) -> Option<Value> {
     None
 }
 
+/// The tests' one seeded random source (shared with `tests/common`; not every user calls every
+/// method).
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/common/rng.rs"]
+mod test_rng;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,20 +551,20 @@ items:
         {
             for _ in 0..30 {
                 let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-                let i = rng.below(lines.len() as u64) as usize;
+                let i = rng.below(lines.len());
                 match rng.below(5) {
                     0 => lines[i].insert(0, ' '),
                     1 => lines[i] = lines[i].trim_start().to_string(),
                     2 => lines.insert(i, lines[i].clone()),
                     3 => {
-                        let at = rng.below(lines[i].len() as u64 + 1) as usize;
+                        let at = rng.below(lines[i].len() + 1);
                         if lines[i].is_char_boundary(at) {
-                            let insert = rng.pick(INSERTS);
+                            let insert = *rng.pick(INSERTS);
                             lines[i].insert_str(at, insert);
                         }
                     }
                     _ => {
-                        let j = rng.below(lines.len() as u64) as usize;
+                        let j = rng.below(lines.len());
                         lines.swap(i, j);
                     }
                 }
@@ -592,22 +599,7 @@ items:
         texts
     }
 
-    /// Small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[(self.next() % from.len() as u64) as usize]
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use super::test_rng::Rng;
 
     /// Scalars near every edge of YAML's typing and quoting.
     const SCALARS: &[&str] = &[
@@ -751,11 +743,9 @@ items:
                 "{a: b}",
                 "~",
             ];
-            out.push_str(if rng.below(2) == 0 {
-                rng.pick(&common)
-            } else {
-                rng.pick(SCALARS)
-            });
+            let from: &[&str] = if rng.below(2) == 0 { &common } else { SCALARS };
+            let scalar: &&str = rng.pick(from);
+            out.push_str(scalar);
             if rng.below(6) == 0 {
                 out.push_str(" # c");
             }
@@ -779,11 +769,12 @@ items:
             for i in 0..entries {
                 out.push_str(&pad);
                 out.push_str(&" ".repeat(step));
-                out.push_str(if i > 0 && rng.below(8) == 0 {
-                    "a"
+                let key = if i > 0 && rng.below(8) == 0 {
+                    &"a"
                 } else {
                     rng.pick(KEYS)
-                });
+                };
+                out.push_str(key);
                 out.push(':');
                 node(rng, out, indent + step, depth + 1);
                 if rng.below(10) == 0 {
@@ -813,13 +804,13 @@ items:
             if rng.below(3) == 0 {
                 // Damage: drop, repeat or shift a byte range.
                 let mut bytes = text.into_bytes();
-                let at = rng.below(bytes.len() as u64) as usize;
+                let at = rng.below(bytes.len());
                 match rng.below(3) {
                     0 => {
                         bytes.remove(at);
                     }
                     1 => bytes.insert(at, b' '),
-                    _ => bytes.insert(at, *b":-#'\"[{ \n".get(rng.below(9) as usize).unwrap()),
+                    _ => bytes.insert(at, *b":-#'\"[{ \n".get(rng.below(9)).unwrap()),
                 }
                 let Ok(damaged) = String::from_utf8(bytes) else {
                     continue;
