@@ -77,22 +77,17 @@ impl Input {
             return Ok(false);
         }
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        // Read in place: the stream is not copied.
+        fn read<T: serde::de::DeserializeOwned>(doc: &Value) -> serde_json::Result<T> {
+            T::deserialize(doc)
+        }
         let what =
             |e: serde_json::Error| anyhow::anyhow!("{origin}: document #{}: {kind}: {e}", i + 1);
-        use serde::Deserialize;
         match kind {
-            "PropagationPolicy" => self
-                .propagation
-                .push(PropagationPolicy::deserialize(doc).map_err(what)?),
-            "ClusterPropagationPolicy" => self
-                .cluster_propagation
-                .push(PropagationPolicy::deserialize(doc).map_err(what)?),
-            "OverridePolicy" => self
-                .overrides
-                .push(OverridePolicy::deserialize(doc).map_err(what)?),
-            "ClusterOverridePolicy" => self
-                .cluster_overrides
-                .push(OverridePolicy::deserialize(doc).map_err(what)?),
+            "PropagationPolicy" => self.propagation.push(read(doc).map_err(what)?),
+            "ClusterPropagationPolicy" => self.cluster_propagation.push(read(doc).map_err(what)?),
+            "OverridePolicy" => self.overrides.push(read(doc).map_err(what)?),
+            "ClusterOverridePolicy" => self.cluster_overrides.push(read(doc).map_err(what)?),
             _ => return Ok(false),
         }
         Ok(true)
