@@ -5,6 +5,8 @@ local values = require("values")
 
 local M = {}
 
+local generation = values.generation
+
 -- The items that are tables, in Karmada's order (sorted by cluster name). `statusItems` is nil
 -- while the binding has no status yet.
 function M.list(statusItems)
@@ -49,8 +51,8 @@ end
 -- spec, and that spec is the template's current generation (the native rule,
 -- pkg/resourceinterpreter/default/native/aggregatestatus.go, aggregateDeploymentStatus).
 function M.observed(status, templateGeneration)
-  return values.generation(status.observedGeneration) >= values.generation(status.generation)
-    and values.generation(status.resourceTemplateGeneration) >= templateGeneration
+  return generation(status.observedGeneration) >= generation(status.generation)
+    and generation(status.resourceTemplateGeneration) >= templateGeneration
 end
 
 return M

@@ -24,7 +24,13 @@ local report = require("report")
 
 local M = {}
 
--- `kind`: { counters = {names}, member = function(status) -> sanitized counters,
+-- Locals for what the per-member loop calls: a global or module field costs a lookup per use.
+local type = type
+local apply_failure, observed, cluster = items.apply_failure, items.observed, items.cluster
+
+-- `kind`: { counters = {names},
+--           add = function(status, sums): adds the member's counters, each held to the kind's
+--             rules, to `sums` (keyed by counter name),
 --           failure = function(status) -> reason or nil (optional), reason = "...",
 --           settle_failures = bool, finish = function(desiredObj, list, out) (optional) }
 function M.aggregate(desiredObj, statusItems, kind)
@@ -35,60 +41,60 @@ function M.aggregate(desiredObj, statusItems, kind)
   for _, name in ipairs(kind.counters) do
     sums[name] = 0
   end
-  local list = items.list(statusItems)
-  local settled = 0
+  local add, failure, settle_failures = kind.add, kind.failure, kind.settle_failures
+  local total, settled = 0, 0
   local bad = report.new()
-  for _, item in ipairs(list) do
-    local status = values.tbl(item.status)
-    if status then
-      local member = kind.member(status)
-      for _, name in ipairs(kind.counters) do
-        sums[name] = sums[name] + member[name]
+  -- The items as ipairs walks them (up to the first nil), without its call per item.
+  local i, item = 1, nil
+  if type(statusItems) == "table" then
+    item = statusItems[1]
+  end
+  while item ~= nil do
+    if type(item) == "table" then
+      total = total + 1
+      local status = item.status
+      if type(status) ~= "table" then
+        status = nil
+      else
+        add(status, sums)
       end
-    end
-    local failure = items.apply_failure(item)
-    if failure then
-      if kind.settle_failures then
+      local failed = item.applied ~= true and apply_failure(item)
+      if failed then
+        if settle_failures then
+          settled = settled + 1
+        end
+        report.add(bad, cluster(item), "apply failed: " .. failed)
+      elseif status and observed(status, generation) then
         settled = settled + 1
-      end
-      report.add(bad, items.cluster(item), "apply failed: " .. failure)
-    elseif status and items.observed(status, generation) then
-      settled = settled + 1
-      if kind.failure then
-        local why = kind.failure(status)
-        if why then
-          report.add(bad, items.cluster(item), why)
+        if failure then
+          local why = failure(status)
+          if why then
+            report.add(bad, cluster(item), why)
+          end
         end
       end
     end
+    i = i + 1
+    item = statusItems[i]
   end
   local out = {}
   for _, name in ipairs(kind.counters) do
     out[name] = math.min(sums[name], 2147483647)
   end
   out.observedGeneration = values.generation(old.observedGeneration)
-  if settled == #list then
+  if settled == total then
     out.observedGeneration = generation
   end
   if bad.n > 0 then
     out.conditions = {
-      { type = "Progressing", status = "False", reason = kind.reason, message = report.message(bad, #list) },
+      { type = "Progressing", status = "False", reason = kind.reason, message = report.message(bad, total) },
     }
   end
   if kind.finish then
-    kind.finish(desiredObj, list, out, generation)
+    kind.finish(desiredObj, items.list(statusItems), out, generation)
   end
   desiredObj.status = out
   return desiredObj
-end
-
--- Counters of one member, each a non-negative int32.
-function M.counts(status, names)
-  local c = {}
-  for _, name in ipairs(names) do
-    c[name] = values.count(status[name])
-  end
-  return c
 end
 
 return M

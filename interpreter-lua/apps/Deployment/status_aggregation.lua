@@ -7,14 +7,30 @@ local workload = require("workload")
 
 local COUNTERS = { "replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas" }
 
--- kube-apiserver's rules for a DeploymentStatus (pkg/apis/apps/validation ValidateDeploymentStatus):
--- updated, ready and available at most replicas; available at most ready.
-local function member(status)
-  local c = workload.counts(status, COUNTERS)
-  c.updatedReplicas = math.min(c.updatedReplicas, c.replicas)
-  c.readyReplicas = math.min(c.readyReplicas, c.replicas)
-  c.availableReplicas = math.min(c.availableReplicas, c.readyReplicas)
-  return c
+local count = values.count
+
+-- Adds one member's counters, first held to kube-apiserver's rules for a DeploymentStatus
+-- (pkg/apis/apps/validation ValidateDeploymentStatus): updated, ready and available at most
+-- replicas; available at most ready.
+local function add(status, sums)
+  local replicas = count(status.replicas)
+  local updated = count(status.updatedReplicas)
+  local ready = count(status.readyReplicas)
+  local available = count(status.availableReplicas)
+  if updated > replicas then
+    updated = replicas
+  end
+  if ready > replicas then
+    ready = replicas
+  end
+  if available > ready then
+    available = ready
+  end
+  sums.replicas = sums.replicas + replicas
+  sums.updatedReplicas = sums.updatedReplicas + updated
+  sums.readyReplicas = sums.readyReplicas + ready
+  sums.availableReplicas = sums.availableReplicas + available
+  sums.unavailableReplicas = sums.unavailableReplicas + count(status.unavailableReplicas)
 end
 
 local function failure(status)
@@ -31,7 +47,7 @@ end
 
 local KIND = {
   counters = COUNTERS,
-  member = member,
+  add = add,
   failure = failure,
   reason = "ProgressDeadlineExceeded",
   settle_failures = true,

@@ -13,15 +13,26 @@ local workload = require("workload")
 
 local COUNTERS = { "availableReplicas", "currentReplicas", "readyReplicas", "replicas", "updatedReplicas" }
 
--- kube-apiserver's rules for a StatefulSetStatus (pkg/apis/apps/validation ValidateStatefulSetStatus):
--- ready, current and updated at most replicas; available at most ready.
+local count = values.count
+
+-- One member's counters held to kube-apiserver's rules for a StatefulSetStatus
+-- (pkg/apis/apps/validation ValidateStatefulSetStatus): ready, current and updated at most
+-- replicas; available at most ready. Returns replicas, ready, current, updated, available.
 local function member(status)
-  local c = workload.counts(status, COUNTERS)
-  c.readyReplicas = math.min(c.readyReplicas, c.replicas)
-  c.currentReplicas = math.min(c.currentReplicas, c.replicas)
-  c.updatedReplicas = math.min(c.updatedReplicas, c.replicas)
-  c.availableReplicas = math.min(c.availableReplicas, c.readyReplicas)
-  return c
+  local replicas = count(status.replicas)
+  local ready = math.min(count(status.readyReplicas), replicas)
+  local current = math.min(count(status.currentReplicas), replicas)
+  local updated = math.min(count(status.updatedReplicas), replicas)
+  return replicas, ready, current, updated, math.min(count(status.availableReplicas), ready)
+end
+
+local function add(status, sums)
+  local replicas, ready, current, updated, available = member(status)
+  sums.replicas = sums.replicas + replicas
+  sums.readyReplicas = sums.readyReplicas + ready
+  sums.currentReplicas = sums.currentReplicas + current
+  sums.updatedReplicas = sums.updatedReplicas + updated
+  sums.availableReplicas = sums.availableReplicas + available
 end
 
 local function partition_rolled_out(desiredObj, list, out, generation)
@@ -40,8 +51,8 @@ local function partition_rolled_out(desiredObj, list, out, generation)
     if not status then
       return
     end
-    local c = member(status)
-    if c.updatedReplicas < c.replicas - partition then
+    local replicas, _, _, updated = member(status)
+    if updated < replicas - partition then
       return
     end
   end
@@ -57,7 +68,7 @@ end
 
 local KIND = {
   counters = COUNTERS,
-  member = member,
+  add = add,
   reason = "MemberClusterFailed",
   finish = partition_rolled_out,
 }
