@@ -18,6 +18,7 @@ mod errors;
 mod gofmt;
 pub mod profile;
 mod state;
+mod watchdog;
 
 use std::time::Duration;
 

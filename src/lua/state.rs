@@ -1,20 +1,16 @@
-//! A prepared Lua state for one profile: the host VM, the profile's environment factory, the
-//! compiled-chunk cache and the limit hook; and the per-thread pool of them.
+//! A prepared Lua state for one profile: the host VM, the profile's environment factory and the
+//! compiled-chunk cache; and the per-thread pool of them.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
-use std::time::Instant;
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, VmState};
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table};
 
 use super::profile::Profile;
-use super::{Call, Entry, Error, Returned, convert, errors};
+use super::{Call, Entry, Error, Returned, convert, errors, watchdog};
 
 /// Chunks kept per state; Argo CD keeps 1,024 compiled prototypes.
 const CHUNK_CACHE: usize = 1024;
-/// How often the time limit is checked (VM instructions).
-const HOOK_EVERY: u32 = 1000;
 /// Garbage above the prepared state that triggers a full collection after a run.
 const COLLECT_ABOVE: usize = 16 * 1024 * 1024;
 
@@ -42,18 +38,12 @@ pub fn with_state<T>(
     })
 }
 
-/// The deadline the instruction hook checks, and where it fired.
-#[derive(Default)]
-struct Deadline {
-    at: Cell<Option<Instant>>,
-    fired_at_line: Cell<Option<Option<usize>>>,
-}
-
 pub struct State {
     lua: Lua,
     new_env: Function,
     chunks: HashMap<String, Function>,
-    deadline: Rc<Deadline>,
+    /// The main Lua thread, for the time limit's hook.
+    raw: *mut mlua::ffi::lua_State,
     baseline_memory: usize,
 }
 
@@ -67,21 +57,6 @@ impl State {
             .iter()
             .fold(StdLib::DEBUG, |all, lib| all | *lib);
         let lua = unsafe { Lua::unsafe_new_with(libraries, LuaOptions::default()) };
-        let deadline = Rc::new(Deadline::default());
-        let hook_deadline = deadline.clone();
-        lua.set_global_hook(
-            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-            move |_lua, debug| {
-                let expired = hook_deadline.at.get().is_some_and(|d| Instant::now() >= d);
-                if expired {
-                    if hook_deadline.fired_at_line.get().is_none() {
-                        hook_deadline.fired_at_line.set(Some(debug.current_line()));
-                    }
-                    return Err(mlua::Error::runtime("context deadline exceeded"));
-                }
-                Ok(VmState::Continue)
-            },
-        )?;
         let host = (profile.host)(&lua)?;
         let new_env: Function = lua
             .load(profile.prelude)
@@ -90,30 +65,29 @@ impl State {
         lua.globals().raw_set("debug", mlua::Nil)?;
         lua.gc_collect()?;
         let baseline_memory = lua.used_memory();
+        let raw = lua.exec_raw_lua(|raw| raw.state());
         Ok(State {
             lua,
             new_env,
             chunks: HashMap::new(),
-            deadline,
+            raw,
             baseline_memory,
         })
     }
 
     pub fn run(&mut self, call: &Call<'_>) -> Result<Vec<Returned>, Error> {
-        self.deadline
-            .at
-            .set(Some(Instant::now() + call.limits.timeout));
-        self.deadline.fired_at_line.set(None);
         let _ = self
             .lua
             .set_memory_limit(self.baseline_memory.saturating_add(call.limits.memory));
+        let armed = watchdog::arm(self.raw, call.limits.timeout);
         let result = self.execute(call);
-        self.deadline.at.set(None);
+        let fired = armed.fired();
+        drop(armed);
         let _ = self.lua.set_memory_limit(0);
         let result = match result {
             Ok(Ok(values)) => Ok(values.iter().map(convert::returned).collect()),
             Ok(Err(type_name)) => Err(Error::NotAFunction(type_name)),
-            Err(e) => Err(Error::Script(match self.deadline.fired_at_line.get() {
+            Err(e) => Err(Error::Script(match fired {
                 Some(Some(line)) => format!("<string>:{line}: context deadline exceeded"),
                 Some(None) => "context deadline exceeded".into(),
                 None => errors::text(&e),

@@ -172,3 +172,87 @@ fn garbage_is_collected_during_a_run_whatever_the_size_of_the_arguments() {
         );
     }
 }
+
+fn chunk_within(source: &str, timeout: std::time::Duration) -> Result<Vec<Returned>, Error> {
+    run(
+        profile::argo(false),
+        &Call {
+            source,
+            entry: Entry::Chunk,
+            globals: &[],
+            limits: Limits {
+                timeout,
+                ..Limits::default()
+            },
+        },
+    )
+}
+
+#[test]
+fn the_time_limit_stops_a_script_that_catches_its_error() {
+    let limit = std::time::Duration::from_millis(30);
+    let started = std::time::Instant::now();
+    let e = chunk_within(
+        "while true do pcall(function() while true do end end) end",
+        limit,
+    )
+    .unwrap_err();
+    assert!(e.to_string().ends_with("context deadline exceeded"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    // The hook is gone after the run: the next run on this thread completes.
+    assert_eq!(
+        chunk_within(
+            "local n = 0 for i = 1, 1e6 do n = n + 1 end return n",
+            limit
+        )
+        .unwrap(),
+        vec![Returned::Number(1e6)]
+    );
+}
+
+#[test]
+fn the_time_limit_holds_on_many_threads_at_once() {
+    let limit = std::time::Duration::from_millis(40);
+    let started = std::time::Instant::now();
+    let errors: Vec<String> = (0..6)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let src = format!("local x = {i} while true do x = x + 1 end");
+                chunk_within(&src, limit).unwrap_err().to_string()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    for e in errors {
+        assert_eq!(e, "<string>:1: context deadline exceeded");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn a_signal_before_the_deadline_does_not_stop_a_run() {
+    // What a late signal meant for an earlier run looks like to the next one.
+    let src = "local n = 0 for i = 1, 3e6 do n = n + 1 end return n";
+    // The first run installs the signal handler.
+    chunk_within("return 1", std::time::Duration::from_secs(30)).unwrap();
+    let stray = std::thread::spawn({
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() } as usize;
+        move || {
+            for _ in 0..20 {
+                // SAFETY: the test thread joins this thread before it ends.
+                unsafe { libc::pthread_kill(me as libc::pthread_t, libc::SIGURG) };
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    });
+    for _ in 0..10 {
+        assert_eq!(
+            chunk_within(src, std::time::Duration::from_secs(30)).unwrap(),
+            vec![Returned::Number(3e6)]
+        );
+    }
+    stray.join().unwrap();
+}
