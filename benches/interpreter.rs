@@ -10,6 +10,10 @@ use argocd_karmada_plugin::karmada::interpreter::oracle::OracleVm;
 use argocd_karmada_plugin::karmada::interpreter::vm::{Call, InterpreterVm, NativeVm};
 use serde_json::{Value, json};
 
+// The allocator the binary runs with (src/main.rs): the Lua heap comes from it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROUNDS: usize = 25;
 
 fn items(n: usize) -> Value {
