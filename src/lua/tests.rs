@@ -5,15 +5,7 @@ use serde_json::json;
 use super::*;
 
 fn chunk(source: &str) -> Result<Vec<Returned>, Error> {
-    run(
-        profile::argo(false),
-        &Call {
-            source,
-            entry: Entry::Chunk,
-            globals: &[],
-            limits: Limits::default(),
-        },
-    )
+    chunk_within(source, Limits::default().timeout)
 }
 
 #[test]
