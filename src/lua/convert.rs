@@ -100,9 +100,8 @@ impl<'a> Writer<'a> {
                 c"no stack for arguments".as_ptr(),
             );
             let base = ffi::lua_gettop(state) + 1;
-            for _ in 0..KEY_SLOTS {
-                ffi::lua_pushnil(state);
-            }
+            // The new slots are nil.
+            ffi::lua_settop(state, base + KEY_SLOTS as i32 - 1);
             Writer {
                 state,
                 base,

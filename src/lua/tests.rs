@@ -248,3 +248,34 @@ fn a_signal_before_the_deadline_does_not_stop_a_run() {
     }
     stray.join().unwrap();
 }
+
+#[test]
+fn repeated_and_colliding_keys_convert_to_the_right_strings() {
+    // 300 distinct keys (many share a cache slot), each object repeating some of them in a
+    // different order, nested, with empty keys too.
+    let objects: Vec<serde_json::Value> = (0..40)
+        .map(|i| {
+            let mut m = serde_json::Map::new();
+            for j in 0..300 {
+                if (i + j) % 3 != 0 {
+                    let key = format!("k{}", (j * 7 + i) % 300);
+                    m.insert(key, json!({"type": j, "message": i, "": [j]}));
+                }
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    let list = serde_json::Value::Array(objects);
+    let args = [Arg::from(&list)];
+    let r = run(
+        profile::argo(false),
+        &Call {
+            source: "function F(o) return o end",
+            entry: Entry::Function("F", &args),
+            globals: &[],
+            limits: Limits::default(),
+        },
+    )
+    .unwrap();
+    assert_eq!(r, vec![Returned::Table(Ok(list))]);
+}
