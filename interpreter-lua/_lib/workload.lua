@@ -3,7 +3,7 @@
 -- Counters: the sums Karmada's native aggregation writes
 -- (pkg/resourceinterpreter/default/native/aggregatestatus.go). Each member's counters are first
 -- held to the rules kube-apiserver checked on the member itself (non-negative int32, and the
--- kind's `member` invariants), so sums of real statuses are the native sums and sums of
+-- invariants the kind's `add` applies), so sums of real statuses are the native sums and sums of
 -- malformed ones still pass the template's status validation.
 --
 -- observedGeneration: the template's generation once every item observed it (the native per-item
